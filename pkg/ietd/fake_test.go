@@ -84,7 +84,7 @@ func (f *fakeBackend) CloseConnection(ctx context.Context, tid int, sid uint64, 
 // fakeBlocker logs into the backend's call list, so that the order of
 // blocking and daemon calls can be checked in one list.
 type fakeBlocker struct {
-	b       *fakeBackend
+	b        *fakeBackend
 	blockErr error
 	// unblockCtxErr records ctx.Err() seen by Unblock.
 	unblockCtxErr []error

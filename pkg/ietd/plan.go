@@ -147,9 +147,13 @@ type planner struct {
 	p    *Plan
 }
 
-func (p *Plan) add(a Action)                         { p.Actions = append(p.Actions, a) }
-func (p *Plan) note(format string, args ...any)      { p.Notes = append(p.Notes, fmt.Sprintf(format, args...)) }
-func (p *Plan) refuse(what, format string, a ...any) { p.Refused = append(p.Refused, Refusal{what, fmt.Sprintf(format, a...)}) }
+func (p *Plan) add(a Action) { p.Actions = append(p.Actions, a) }
+func (p *Plan) note(format string, args ...any) {
+	p.Notes = append(p.Notes, fmt.Sprintf(format, args...))
+}
+func (p *Plan) refuse(what, format string, a ...any) {
+	p.Refused = append(p.Refused, Refusal{what, fmt.Sprintf(format, a...)})
+}
 
 func (p *Plan) planFile(f File) {
 	w := WriteFile{Path: f.Path, Mode: f.Mode, Content: f.Want, Secret: f.Secret}
