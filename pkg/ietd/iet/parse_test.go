@@ -120,7 +120,7 @@ func TestParseFixtures(t *testing.T) {
 func TestParseErrors(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		session      bool
+		session        bool
 	}{
 		{name: "lun before target", in: "\tlun:0 state:0 iotype:fileio path:/x\n", want: "volume:1: LUN line before any target line"},
 		{name: "bad tid", in: "tid:x name:iqn.a\n", want: "volume:1: target line \"tid:x name:iqn.a\": no valid tid"},
