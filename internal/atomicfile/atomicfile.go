@@ -19,7 +19,8 @@ import (
 type Options struct {
 	// Mode is the permission of the new file (0644 when zero).
 	Mode fs.FileMode
-	// Backup keeps the file being replaced as NAME.bak (same mode).
+	// Backup keeps the file being replaced as NAME.bak, with its old mode
+	// narrowed to Mode: a backup is never more readable than the new file.
 	Backup bool
 }
 
@@ -35,7 +36,7 @@ func Write(path string, data []byte, opts Options) error {
 		return fmt.Errorf("create directory %s: %w", dir, err)
 	}
 	if opts.Backup {
-		if err := backup(path); err != nil {
+		if err := backup(path, mode); err != nil {
 			return err
 		}
 	}
@@ -72,7 +73,7 @@ func Write(path string, data []byte, opts Options) error {
 }
 
 // backup copies path to path.bak atomically; a missing path is not an error.
-func backup(path string) error {
+func backup(path string, mode fs.FileMode) error {
 	old, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -85,9 +86,9 @@ func backup(path string) error {
 		return fmt.Errorf("back up %s: %w", path, err)
 	}
 	if cur, err := os.ReadFile(path + ".bak"); err == nil && bytes.Equal(cur, old) {
-		return nil
+		return os.Chmod(path+".bak", st.Mode().Perm()&mode)
 	}
-	return Write(path+".bak", old, Options{Mode: st.Mode().Perm()})
+	return Write(path+".bak", old, Options{Mode: st.Mode().Perm() & mode})
 }
 
 func syncDir(dir string) error {

@@ -48,3 +48,20 @@ func TestWriteFailsOnUnwritableDir(t *testing.T) {
 		t.Fatal("write under a regular file succeeded")
 	}
 }
+
+func TestBackupNeverLooserThanNewFile(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "ietd.conf")
+	if err := os.WriteFile(p, []byte("IncomingUser a secret\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(p, []byte("new\n"), Options{Mode: 0o600, Backup: true}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(p + ".bak")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Errorf("backup mode %v, want 0600", st.Mode().Perm())
+	}
+}

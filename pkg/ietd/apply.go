@@ -209,7 +209,7 @@ func (a *applier) run(ctx context.Context, act Action) error {
 		delete(rec.LUNs, LUNKey(x.IQN, x.LUN))
 		return nil
 	case DeleteTarget:
-		if err := a.closeSessions(ctx, x.TID, x.Sessions); err != nil {
+		if _, err := a.closeSessions(ctx, x.TID, x.Sessions); err != nil {
 			return err
 		}
 		err := retryBusy(ctx, a.env.Logger, "delete target "+x.IQN, func() error { return b.DeleteTarget(ctx, x.TID) })
@@ -265,17 +265,22 @@ func (a *applier) addLUN(ctx context.Context, tid int, iqn string, l targetconf.
 	return nil
 }
 
-// closeSessions closes every connection of the sessions given.
-func (a *applier) closeSessions(ctx context.Context, tid int, ss []Session) error {
+// closeSessions closes every connection of the sessions given, and
+// returns how many it closed.
+func (a *applier) closeSessions(ctx context.Context, tid int, ss []Session) (int, error) {
+	n := 0
 	for _, s := range ss {
 		for _, c := range s.Conns {
 			err := a.env.Backend.CloseConnection(ctx, tid, s.SID, c.CID)
 			if err != nil && !errors.Is(err, ErrNotFound) {
-				return fmt.Errorf("close connection %d of session %d (%s): %w", c.CID, s.SID, s.Initiator, err)
+				return n, fmt.Errorf("close connection %d of session %d (%s): %w", c.CID, s.SID, s.Initiator, err)
+			}
+			if err == nil {
+				n++
 			}
 		}
 	}
-	return nil
+	return n, nil
 }
 
 // blackout re-adds a group of LUNs of one target while its initiators are
@@ -366,10 +371,9 @@ func (a *applier) blackout(ctx context.Context, group []Action) (int, error) {
 			}
 		}
 	}
-	for _, ss := range sessions {
-		bo.Closed += len(ss.Conns)
-	}
-	if err := a.closeSessions(ctx, first.TID, sessions); err != nil {
+	closed, err := a.closeSessions(ctx, first.TID, sessions)
+	bo.Closed = closed
+	if err != nil {
 		return fail(0, err)
 	}
 

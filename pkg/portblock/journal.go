@@ -141,3 +141,10 @@ func (j journal) save(bs []Block) error {
 	}
 	return nil
 }
+
+// ReadJournal returns the blocks journaled at path without touching
+// iptables, so that a run can tell whether it has anything to heal on a
+// machine where iptables may be missing. A missing journal holds none.
+func ReadJournal(path string) ([]Block, error) {
+	return journal{path: path}.load()
+}
