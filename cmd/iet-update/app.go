@@ -126,4 +126,6 @@ func noArgs(c *cli.Context) error {
 	return nil
 }
 
-func describe(text string) string { return fmt.Sprintf("%s\n\n%s", strings.TrimSpace(text), exitStatusHelp) }
+func describe(text string) string {
+	return fmt.Sprintf("%s\n\n%s", strings.TrimSpace(text), exitStatusHelp)
+}
