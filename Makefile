@@ -1,0 +1,47 @@
+# ietkit — see README.md.
+GO       ?= go
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+SBINDIR  := $(DESTDIR)$(PREFIX)/sbin
+BINDIR   := bin
+CMDS     := iet-update
+FUZZTIME ?= 10s
+# package:FuzzTarget pairs run by make fuzz
+FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession
+
+.PHONY: all build test fuzz bench demo install clean
+
+all: build
+
+build:
+	$(GO) build -o $(BINDIR)/ $(addprefix ./cmd/,$(CMDS))
+
+# Unit and integration tests. Integration tests need root, iptables and
+# network namespaces; they skip without them unless IETKIT_TEST_DISALLOW_SKIP=1
+# (CI sets it, so there a missing tool is a failure).
+test:
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) test -count=1 ./...
+
+# Each parser's fuzz target for a bounded time.
+fuzz:
+	@set -e; for pair in $(FUZZ); do \
+	  pkg=$${pair%%:*}; fn=$${pair##*:}; \
+	  echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+demo:
+	./scripts/demo.sh
+
+install: build
+	install -d $(SBINDIR)
+	for c in $(CMDS); do install -m 0755 $(BINDIR)/$$c $(SBINDIR)/$$c; done
+
+clean:
+	rm -rf $(BINDIR)
