@@ -213,14 +213,14 @@ func (pl *planner) existingTarget(t *targetconf.Target, obs *Target) {
 		if _, ok := t.LUN(have.Number); ok {
 			continue
 		}
-		what := fmt.Sprintf("delete lun %d of %s (%s)", have.Number, t.IQN, have.Path)
+		what := fmt.Sprintf("delete lun %d of %s (%s)", have.Number, t.IQN, have.describe())
 		switch {
 		case !pl.opts.Prune:
-			pl.p.note("lun %d of %s (%s) is not in the config: left alone (--prune deletes it)", have.Number, t.IQN, have.Path)
+			pl.p.note("lun %d of %s (%s) is not in the config: left alone (--prune deletes it)", have.Number, t.IQN, have.describe())
 		case len(obs.Sessions) > 0 && !pl.opts.Force:
 			pl.p.refuse(what, "%s open (%s); use --force to delete it anyway", sessionCount(len(obs.Sessions)), initiators(obs.Sessions))
 		default:
-			pl.p.add(DeleteLUN{TID: obs.TID, IQN: t.IQN, LUN: have.Number, Path: have.Path, Sessions: len(obs.Sessions)})
+			pl.p.add(DeleteLUN{TID: obs.TID, IQN: t.IQN, LUN: have.Number, Path: have.describe(), Sessions: len(obs.Sessions)})
 		}
 	}
 }

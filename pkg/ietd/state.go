@@ -49,6 +49,15 @@ type LUN struct {
 // Size is the size the LUN serves, in bytes (0 when not known).
 func (l LUN) Size() int64 { return int64(l.Blocks) * int64(l.BlockSize) }
 
+// describe names a LUN's backing store: its path, or its I/O type when it
+// has none (nullio).
+func (l LUN) describe() string {
+	if l.Path == "" {
+		return l.IOType + ", no path"
+	}
+	return l.Path
+}
+
 // Session is an initiator's session with a target.
 type Session struct {
 	SID       uint64 `json:"sid"`
