@@ -59,6 +59,16 @@ type DeleteUser struct {
 	Name string               `json:"name"`
 }
 
+// SetACL changes which initiators a daemon with live ACLs lets in:
+// Unbind first (so that a narrowed list never lets more in meanwhile),
+// then Bind.
+type SetACL struct {
+	TID    int      `json:"tid"`
+	IQN    string   `json:"iqn"`
+	Bind   []string `json:"bind,omitempty"`
+	Unbind []string `json:"unbind,omitempty"`
+}
+
 // AddLUN adds a LUN to a target.
 type AddLUN struct {
 	TID  int            `json:"tid"`
@@ -116,6 +126,7 @@ func (SetOptions) Kind() string   { return "set-options" }
 func (AddUser) Kind() string      { return "add-user" }
 func (DeleteUser) Kind() string   { return "delete-user" }
 func (AddLUN) Kind() string       { return "add-lun" }
+func (SetACL) Kind() string       { return "set-acl" }
 func (ResizeLUN) Kind() string    { return "resize-lun" }
 func (ReplaceLUN) Kind() string   { return "replace-lun" }
 func (DeleteLUN) Kind() string    { return "delete-lun" }
@@ -162,6 +173,17 @@ func (a AddUser) String() string {
 
 func (a DeleteUser) String() string {
 	return fmt.Sprintf("delete %s user %s of %s", a.Dir, a.Name, owner(a.IQN))
+}
+
+func (a SetACL) String() string {
+	var parts []string
+	for _, e := range a.Unbind {
+		parts = append(parts, "-"+e)
+	}
+	for _, e := range a.Bind {
+		parts = append(parts, "+"+e)
+	}
+	return fmt.Sprintf("set initiators allowed into %s: %s", a.IQN, strings.Join(parts, " "))
 }
 
 func (a AddLUN) String() string {

@@ -202,6 +202,18 @@ func (a *applier) run(ctx context.Context, act Action) error {
 		return nil
 	case AddLUN:
 		return a.addLUN(ctx, x.TID, x.IQN, x.LUN)
+	case SetACL:
+		if len(x.Unbind) > 0 {
+			if err := b.UnbindInitiators(ctx, x.TID, x.Unbind); err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+		}
+		if len(x.Bind) > 0 {
+			if err := b.BindInitiators(ctx, x.TID, x.Bind); err != nil && !errors.Is(err, ErrExists) {
+				return err
+			}
+		}
+		return nil
 	case DeleteLUN:
 		if err := b.DeleteLUN(ctx, x.TID, x.LUN); err != nil && !errors.Is(err, ErrNotFound) {
 			return err
@@ -385,7 +397,9 @@ func (a *applier) blackout(ctx context.Context, group []Action) (int, error) {
 		// Once a LUN is deleted it is added back even if the run is
 		// cancelled meanwhile: initiators must not lose it.
 		octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), unblockTimeout)
-		err := a.env.Backend.DeleteLUN(octx, r.TID, r.LUN.Number)
+		err := retryBusy(octx, log, fmt.Sprintf("delete lun %d", r.LUN.Number), func() error {
+			return a.env.Backend.DeleteLUN(octx, r.TID, r.LUN.Number)
+		})
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			cancel()
 			return fail(i, fmt.Errorf("delete lun: %w", err))

@@ -3,6 +3,8 @@ package ietd
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net/netip"
 	"strings"
 	"testing"
@@ -39,7 +41,8 @@ func (f *applyFixture) env() Env {
 			}
 			return f.devices[p].Size, nil
 		},
-		Now: func() time.Time { clock = clock.Add(250 * time.Millisecond); return clock },
+		Now:    func() time.Time { clock = clock.Add(250 * time.Millisecond); return clock },
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
 

@@ -6,12 +6,31 @@ import (
 	"github.com/ietkit/ietkit/pkg/targetconf"
 )
 
+// Capabilities tell the planner where a daemon differs from IET; the
+// zero value describes IET.
+type Capabilities struct {
+	// LiveACL: the daemon enforces initiator allow lists itself, set with
+	// BindInitiators and UnbindInitiators (tgt). Without it, only the
+	// initiators.allow file does (IET).
+	LiveACL bool
+	// Options names the options (targetconf spelling) the daemon can set
+	// on a running target; nil means every live option of targetconf.
+	Options map[string]bool
+	// GlobalAccounts: CHAP accounts are one namespace with one password
+	// per name, shared by the targets they are bound to (tgt).
+	GlobalAccounts bool
+	// NoDiscoveryAuth: discovery sessions cannot have CHAP accounts.
+	NoDiscoveryAuth bool
+}
+
 // Backend is one target daemon. Methods return errors wrapping ErrNotFound,
 // ErrExists, ErrBusy, ErrNotRunning, ErrUnsupported or ErrInvalid where the
 // daemon's answer means that, alongside the command's own error.
 type Backend interface {
-	// Name is the backend's name ("iet").
+	// Name is the backend's name ("iet", "tgt").
 	Name() string
+	// Caps says what the daemon can do.
+	Caps() Capabilities
 	// State reads targets, LUNs and sessions. Options and users are not
 	// filled in (see Details). ErrNotRunning when the daemon is not running.
 	State(ctx context.Context) (*State, error)
@@ -41,6 +60,12 @@ type Backend interface {
 	// CloseConnection closes one connection of a session; a session left
 	// without connections ends. ErrNotFound when it is gone already.
 	CloseConnection(ctx context.Context, tid int, sid uint64, cid uint32) error
+	// BindInitiators lets the ACL entries (see ACLEntries) log in to
+	// target tid; UnbindInitiators stops that. Binding an entry that is
+	// bound, or unbinding one that is not, succeeds. Only backends with
+	// Caps().LiveACL implement them; the others return ErrUnsupported.
+	BindInitiators(ctx context.Context, tid int, entries []string) error
+	UnbindInitiators(ctx context.Context, tid int, entries []string) error
 }
 
 // Observe reads the daemon's state, with details of the targets cfg names

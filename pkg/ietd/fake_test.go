@@ -19,6 +19,7 @@ type fakeBackend struct {
 	fail map[string][]error
 	// onCall runs on every call, after it is recorded.
 	onCall func(call string)
+	caps   Capabilities
 }
 
 func (f *fakeBackend) record(format string, args ...any) error {
@@ -40,6 +41,13 @@ func (f *fakeBackend) record(format string, args ...any) error {
 }
 
 func (f *fakeBackend) Name() string { return "fake" }
+func (f *fakeBackend) Caps() Capabilities { return f.caps }
+func (f *fakeBackend) BindInitiators(ctx context.Context, tid int, entries []string) error {
+	return f.record("bind %d %s", tid, strings.Join(entries, ","))
+}
+func (f *fakeBackend) UnbindInitiators(ctx context.Context, tid int, entries []string) error {
+	return f.record("unbind %d %s", tid, strings.Join(entries, ","))
+}
 func (f *fakeBackend) State(ctx context.Context) (*State, error) {
 	if err := f.record("state"); err != nil {
 		return nil, err

@@ -22,6 +22,8 @@ type Inputs struct {
 	Devices map[string]Device
 	// Records is what ietkit remembers (never nil; NewRecords if empty).
 	Records *Records
+	// Caps are the daemon's capabilities (zero value: IET's).
+	Caps Capabilities
 	// Files are the files ietd reads, as they are and as they should be.
 	Files []File
 }
@@ -73,13 +75,13 @@ func (r Refusal) String() string { return r.What + ": " + r.Why }
 // Empty tells whether the plan changes nothing.
 func (p *Plan) Empty() bool { return len(p.Actions) == 0 }
 
-// DeviceError reports LUNs whose device cannot be sized; nothing is
-// planned when any is missing.
-type DeviceError struct {
+// PlanError reports what stops planning: LUNs whose device cannot be
+// sized, a config the daemon cannot hold. Nothing is planned then.
+type PlanError struct {
 	Problems []string
 }
 
-func (e *DeviceError) Error() string {
+func (e *PlanError) Error() string {
 	return "cannot plan: " + strings.Join(e.Problems, "; ")
 }
 
@@ -111,12 +113,19 @@ func ComputePlan(in Inputs, opts PlanOptions) (*Plan, error) {
 			}
 		}
 	}
+	if in.Caps.GlobalAccounts {
+		problems = append(problems, accountConflicts(in.Desired)...)
+	}
 	if len(problems) > 0 {
-		return nil, &DeviceError{Problems: problems}
+		return nil, &PlanError{Problems: problems}
 	}
 
 	pl := planner{in: in, opts: opts, p: p}
-	pl.discoveryUsers()
+	if !in.Caps.NoDiscoveryAuth {
+		pl.discoveryUsers()
+	} else if len(in.Desired.DiscoveryUsers) > 0 {
+		p.note("discovery CHAP accounts cannot be set on this target daemon: not applied")
+	}
 	nextTID := 1
 	for _, t := range in.Observed.Targets {
 		if t.TID >= nextTID {
@@ -174,7 +183,7 @@ func (pl *planner) newTarget(t *targetconf.Target, tid int) {
 	pl.p.add(AddTarget{TID: tid, IQN: t.IQN})
 	var set []targetconf.Option
 	for _, o := range t.Options {
-		if spec, _ := targetconf.LookupOption(o.Key); spec.Live {
+		if spec, _ := targetconf.LookupOption(o.Key); spec.Live && pl.applicable(t, spec.Name) {
 			set = append(set, o)
 		}
 	}
@@ -182,7 +191,7 @@ func (pl *planner) newTarget(t *targetconf.Target, tid int) {
 		pl.p.add(SetOptions{TID: tid, IQN: t.IQN, Options: set})
 	}
 	for _, o := range t.Options {
-		if spec, _ := targetconf.LookupOption(o.Key); !spec.Live {
+		if spec, _ := targetconf.LookupOption(o.Key); !spec.Live && pl.in.Caps.Options == nil {
 			pl.p.note("%s of %s is written to ietd.conf but cannot be set on a running target: it takes effect when ietd restarts", o.Key, t.IQN)
 		}
 	}
@@ -192,11 +201,70 @@ func (pl *planner) newTarget(t *targetconf.Target, tid int) {
 	for _, l := range t.LUNs {
 		pl.p.add(AddLUN{TID: tid, IQN: t.IQN, LUN: l, Size: pl.in.Devices[l.Path].Size})
 	}
+	// Initiators are let in once the LUNs are there.
+	pl.acl(t, tid, nil)
+}
+
+// applicable tells whether the daemon takes option name; an option the
+// config sets that it does not take is reported once per target.
+func (pl *planner) applicable(t *targetconf.Target, name string) bool {
+	if pl.in.Caps.Options == nil || pl.in.Caps.Options[name] {
+		return true
+	}
+	if _, set := t.Option(name); set {
+		pl.p.note("option %s of %s does not apply to the target daemon: not set", name, t.IQN)
+	}
+	return false
+}
+
+// acl plans the live ACL of a target (daemons with LiveACL only).
+func (pl *planner) acl(t *targetconf.Target, tid int, have []string) {
+	if !pl.in.Caps.LiveACL {
+		return
+	}
+	want, rest := ACLEntries(t.Allow)
+	for _, r := range rest {
+		pl.p.note("initiator pattern %q of %s cannot be expressed as an ACL entry of the target daemon: initiators it matches cannot log in", r, t.IQN)
+	}
+	bind, unbind := aclDiff(want, have)
+	if len(bind)+len(unbind) > 0 {
+		pl.p.add(SetACL{TID: tid, IQN: t.IQN, Bind: bind, Unbind: unbind})
+	}
+}
+
+// accountConflicts reports account names given two secrets, which a
+// daemon with one namespace of accounts cannot hold.
+func accountConflicts(c *targetconf.Config) []string {
+	type seen struct {
+		secret targetconf.Secret
+		pos    targetconf.Pos
+	}
+	first := map[string]seen{}
+	var out []string
+	check := func(users []targetconf.User) {
+		for _, u := range users {
+			if f, ok := first[u.Name]; ok && f.secret != u.Secret {
+				out = append(out, fmt.Sprintf("%s: user %s has another secret than at %s; the target daemon keeps one password per account name", u.Pos, u.Name, f.pos))
+				continue
+			}
+			if _, ok := first[u.Name]; !ok {
+				first[u.Name] = seen{u.Secret, u.Pos}
+			}
+		}
+	}
+	check(c.DiscoveryUsers)
+	for _, t := range c.Targets {
+		check(t.Users)
+	}
+	return out
 }
 
 func (pl *planner) existingTarget(t *targetconf.Target, obs *Target) {
 	pl.options(t, obs)
 	pl.users(obs.TID, t.IQN, t.Users, obs.UsersKnown, obs.Users)
+	if obs.ACLKnown {
+		pl.acl(t, obs.TID, obs.ACL)
+	}
 	var readds []Action
 	for _, l := range t.LUNs {
 		have, ok := obs.LUN(l.Number)
@@ -232,6 +300,11 @@ func (pl *planner) readd(t *targetconf.Target, obs *Target, want targetconf.LUN,
 	if hasRec && rec.Path != have.Path {
 		hasRec = false // someone re-added it by hand: the record is stale
 	}
+	if hasRec && !have.SizeKnown && !have.approxMatches(rec.Size) {
+		// The daemon's rough size disagrees: re-added by hand since.
+		pl.p.note("lun %d of %s: ietkit recorded %s but the target daemon serves about %s: the record is stale", want.Number, t.IQN, HumanSize(rec.Size), HumanSize(have.Approx))
+		hasRec = false
+	}
 	r := Readd{TID: obs.TID, IQN: t.IQN, LUN: want, To: dev, Block: blockPrefixes(t, obs), Sessions: len(obs.Sessions)}
 
 	var changes []string
@@ -244,8 +317,14 @@ func (pl *planner) readd(t *targetconf.Target, obs *Target, want targetconf.LUN,
 	if have.IOMode != "" && have.IOMode != want.EffectiveIOMode() {
 		changes = append(changes, fmt.Sprintf("IOMode %s -> %s", have.IOMode, want.EffectiveIOMode()))
 	}
-	if want.BlockSize != 0 && have.SizeKnown && int(have.BlockSize) != want.BlockSize {
+	if want.BlockSize != 0 && have.BlockSize != 0 && int(have.BlockSize) != want.BlockSize {
 		changes = append(changes, fmt.Sprintf("BlockSize %d -> %d", have.BlockSize, want.BlockSize))
+	}
+	if want.ScsiID != "" && have.ScsiID != "" && have.ScsiID != want.ScsiID {
+		changes = append(changes, fmt.Sprintf("ScsiId %s -> %s", have.ScsiID, want.ScsiID))
+	}
+	if want.ScsiSN != "" && have.ScsiSN != "" && have.ScsiSN != want.ScsiSN {
+		changes = append(changes, fmt.Sprintf("ScsiSN %s -> %s", have.ScsiSN, want.ScsiSN))
 	}
 	if hasRec && rec.Params != want.Params() && len(changes) == 0 {
 		changes = append(changes, "parameters "+paramDiff(rec.Params, want.Params()))
@@ -329,7 +408,16 @@ func (pl *planner) options(t *targetconf.Target, obs *Target) {
 	for _, spec := range targetconf.Options() {
 		want, isSet := explicit[spec.Name]
 		recVal, inRec := rec[spec.Name]
+		if spec.Live && !pl.applicable(t, spec.Name) {
+			continue
+		}
 		if !spec.Live {
+			if pl.in.Caps.Options != nil {
+				if isSet {
+					pl.p.note("option %s of %s does not apply to the target daemon: not set", spec.Name, t.IQN)
+				}
+				continue
+			}
 			if (isSet || inRec) && want != recVal && (rec != nil || isSet) {
 				pl.p.note("%s of %s changes in ietd.conf only: it takes effect when ietd restarts", spec.Name, t.IQN)
 			}

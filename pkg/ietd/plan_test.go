@@ -406,7 +406,7 @@ func TestPlanMissingDevices(t *testing.T) {
 	f.devices["/dev/vg/t1_1"] = Device{Err: errors.New("size of /dev/vg/t1_1: no such file or directory")}
 	delete(f.devices, "/dev/vg/t2_0")
 	_, err := ComputePlan(Inputs{Desired: f.cfg, Observed: f.state, Devices: f.devices, Records: f.records}, PlanOptions{})
-	var de *DeviceError
+	var de *PlanError
 	if !errors.As(err, &de) || len(de.Problems) != 2 {
 		t.Fatalf("err = %v", err)
 	}

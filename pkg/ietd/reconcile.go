@@ -86,6 +86,7 @@ func Gather(ctx context.Context, cfg *targetconf.Config, source string, paths Pa
 	if in.Observed, err = Observe(ctx, b, cfg); err != nil {
 		return Inputs{}, err
 	}
+	in.Caps = b.Caps()
 	in.Devices = map[string]Device{}
 	for _, t := range cfg.Targets {
 		for _, l := range t.LUNs {

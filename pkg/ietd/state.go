@@ -28,6 +28,10 @@ type Target struct {
 	// Users are its CHAP accounts; meaningful only when UsersKnown.
 	Users      []UserRef `json:"users,omitempty"`
 	UsersKnown bool      `json:"-"`
+	// ACL lists the initiator entries the daemon lets in (ACLEntries
+	// syntax), for daemons with live ACLs; ACLKnown says it was read.
+	ACL      []string `json:"acl,omitempty"`
+	ACLKnown bool     `json:"-"`
 }
 
 // LUN is a logical unit as the daemon serves it.
@@ -44,6 +48,25 @@ type LUN struct {
 	Blocks    uint64 `json:"blocks,omitempty"`
 	BlockSize uint32 `json:"blocksize,omitempty"`
 	SizeKnown bool   `json:"size_known"`
+	// Approx and ApproxTolerance give the served size where the daemon
+	// shows it only roughly (tgt: rounded megabytes): the size served is
+	// within Approx ± ApproxTolerance bytes. ApproxTolerance 0: not shown.
+	Approx          int64 `json:"approx_size,omitempty"`
+	ApproxTolerance int64 `json:"approx_tolerance,omitempty"`
+	// ScsiID and ScsiSN are the identifiers the LUN serves, where the
+	// daemon shows them ("" otherwise).
+	ScsiID string `json:"scsi_id,omitempty"`
+	ScsiSN string `json:"scsi_sn,omitempty"`
+}
+
+// approxMatches tells whether size fits the roughly shown size; true
+// when the daemon shows none.
+func (l LUN) approxMatches(size int64) bool {
+	if l.ApproxTolerance == 0 {
+		return true
+	}
+	d := size - l.Approx
+	return -l.ApproxTolerance <= d && d <= l.ApproxTolerance
 }
 
 // Size is the size the LUN serves, in bytes (0 when not known).

@@ -27,6 +27,20 @@ var _ ietd.Backend = (*Backend)(nil)
 // Name implements ietd.Backend.
 func (b *Backend) Name() string { return "iet" }
 
+// Caps implements ietd.Backend: IET is the model, the zero value.
+func (b *Backend) Caps() ietd.Capabilities { return ietd.Capabilities{} }
+
+// BindInitiators implements ietd.Backend: IET has no live ACL; its
+// initiators.allow file does that job.
+func (b *Backend) BindInitiators(ctx context.Context, tid int, entries []string) error {
+	return fmt.Errorf("bind initiators: %w: IET reads initiators.allow instead", ietd.ErrUnsupported)
+}
+
+// UnbindInitiators implements ietd.Backend, like BindInitiators.
+func (b *Backend) UnbindInitiators(ctx context.Context, tid int, entries []string) error {
+	return fmt.Errorf("unbind initiators: %w: IET reads initiators.allow instead", ietd.ErrUnsupported)
+}
+
 // ProcDir is where IET's files are under root.
 func ProcDir(root string) string { return filepath.Join(root, "proc", "net", "iet") }
 
