@@ -42,7 +42,8 @@ func StartTgtd(t testing.TB, ns *NetNS, portal netip.AddrPort) *Tgtd {
 	RequireTool(t, "tgtd", "tgtadm")
 	var lastErr error
 	for attempt := 0; attempt < 5; attempt++ {
-		port := 20000 + mrand.IntN(40000)
+		// tgtd keeps the control port in a short: 32767 at most.
+		port := 20000 + mrand.IntN(12000)
 		if _, err := os.Stat(fmt.Sprintf("%s/socket.%d", tgtdSocketDir, port)); err == nil {
 			continue // another tgtd's
 		}
