@@ -37,7 +37,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo:
-	./scripts/demo.sh
+	./scripts/demo-sim.sh
 
 install: build
 	install -d $(SBINDIR)
