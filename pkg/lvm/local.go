@@ -1,0 +1,162 @@
+package lvm
+
+import (
+	"fmt"
+	"os"
+	"unsafe"
+
+	"github.com/ietkit/ietkit/pkg/blockdev"
+	"golang.org/x/sys/unix"
+)
+
+// directAlign is the alignment O_DIRECT asks of buffers and offsets.
+const directAlign = 4096
+
+// AlignedBuffer returns n bytes aligned for O_DIRECT.
+func AlignedBuffer(n int) []byte {
+	b := make([]byte, n+directAlign)
+	off := int(uintptr(unsafe.Pointer(&b[0])) & (directAlign - 1))
+	if off != 0 {
+		off = directAlign - off
+	}
+	return b[off : off+n : off+n]
+}
+
+// LocalSource is a source endpoint on this host, open for reading.
+type LocalSource struct {
+	*os.File
+	Size int64
+	// Direct is true when reads bypass the page cache (O_DIRECT).
+	Direct bool
+}
+
+// OpenLocalSource opens e for reading and sizes it. With direct, block
+// devices (dev and lvm endpoints) are read with O_DIRECT, so that a copy
+// does not push a production node's working set out of its page cache;
+// files are read normally.
+func OpenLocalSource(e Endpoint, direct bool) (*LocalSource, error) {
+	if e.Remote() {
+		return nil, fmt.Errorf("open source %s: not on this host", e)
+	}
+	size, err := blockdev.Size(e.Path)
+	if err != nil {
+		return nil, fmt.Errorf("source %s: %w", e, err)
+	}
+	isDev := blockdev.IsBlockDevice(e.Path)
+	switch {
+	case e.Kind == File && isDev:
+		return nil, fmt.Errorf("source %s is a block device: write dev:%s or lvm:%s", e, e.Path, e.Path)
+	case e.Kind != File && !isDev:
+		return nil, fmt.Errorf("source %s is not a block device", e)
+	}
+	flags := os.O_RDONLY
+	useDirect := direct && isDev
+	if useDirect {
+		flags |= unix.O_DIRECT
+	}
+	f, err := os.OpenFile(e.Path, flags, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open source %s: %w", e, err)
+	}
+	return &LocalSource{File: f, Size: size, Direct: useDirect}, nil
+}
+
+// LocalTarget is a target endpoint on this host, open for writing.
+type LocalTarget struct {
+	*os.File
+	// Note says something the operator should know (a larger target left
+	// as it is).
+	Note string
+}
+
+// PrepareLocalTarget makes e ready to receive size bytes and opens it: a
+// file is created (mode 0600) or truncated; a device must hold size bytes;
+// a logical volume is created with that size when missing, extended when
+// smaller, and never shrunk. With open false it only prepares (-p).
+func PrepareLocalTarget(e Endpoint, size int64, lvm LVPreparer, open bool) (*LocalTarget, error) {
+	if e.Remote() {
+		return nil, fmt.Errorf("prepare target %s: not on this host", e)
+	}
+	t := &LocalTarget{}
+	flags := os.O_WRONLY
+	switch e.Kind {
+	case File:
+		if blockdev.IsBlockDevice(e.Path) {
+			return nil, fmt.Errorf("target %s is a block device: write dev:%s or lvm:%s", e, e.Path, e.Path)
+		}
+		if st, err := os.Stat(e.Path); err == nil && !st.Mode().IsRegular() {
+			return nil, fmt.Errorf("target %s is not a regular file", e)
+		}
+		flags |= os.O_CREATE | os.O_TRUNC
+	case Dev:
+		have, err := blockdev.Size(e.Path)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", e, err)
+		}
+		if !blockdev.IsBlockDevice(e.Path) {
+			return nil, fmt.Errorf("target %s is not a block device", e)
+		}
+		if have < size {
+			return nil, fmt.Errorf("target %s holds %d bytes, less than the source's %d: refused", e, have, size)
+		}
+		if have > size {
+			t.Note = fmt.Sprintf("target %s is %d bytes larger than the source; the bytes after the copy keep their old content", e, have-size)
+		}
+	case LV:
+		if lvm == nil {
+			return nil, fmt.Errorf("target %s: no LVM access", e)
+		}
+		note, err := lvm.PrepareLV(e.VG, e.LV, size)
+		if err != nil {
+			return nil, fmt.Errorf("target %s: %w", e, err)
+		}
+		t.Note = note
+	}
+	if !open {
+		return t, nil
+	}
+	f, err := os.OpenFile(e.Path, flags, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("open target %s: %w", e, err)
+	}
+	t.File = f
+	return t, nil
+}
+
+// LVPreparer creates or grows a logical volume to hold size bytes, and
+// says what it did when the operator should know.
+type LVPreparer interface {
+	PrepareLV(vg, lv string, size int64) (note string, err error)
+}
+
+// SameLocalFile tells whether two local paths are the same file or
+// device (through links and device nodes too).
+func SameLocalFile(a, b string) bool {
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if os.SameFile(sa, sb) {
+		return true
+	}
+	// Two nodes of one block device (/dev/vg/lv and /dev/dm-3).
+	da, okA := sa.Sys().(*unixStat)
+	db, okB := sb.Sys().(*unixStat)
+	return okA && okB && sa.Mode()&os.ModeDevice != 0 && sb.Mode()&os.ModeDevice != 0 && da.Rdev == db.Rdev
+}
+
+// Finish flushes the target to stable storage and closes it.
+func (t *LocalTarget) Finish() error {
+	if t.File == nil {
+		return nil
+	}
+	err := t.Sync()
+	if cerr := t.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("flush target %s: %w", t.Name(), err)
+	}
+	return nil
+}

@@ -1,0 +1,5 @@
+package lvm
+
+import "syscall"
+
+type unixStat = syscall.Stat_t
