@@ -40,7 +40,7 @@ func (f *fakeBackend) record(format string, args ...any) error {
 	return nil
 }
 
-func (f *fakeBackend) Name() string { return "fake" }
+func (f *fakeBackend) Name() string       { return "fake" }
 func (f *fakeBackend) Caps() Capabilities { return f.caps }
 func (f *fakeBackend) BindInitiators(ctx context.Context, tid int, entries []string) error {
 	return f.record("bind %d %s", tid, strings.Join(entries, ","))
