@@ -7,7 +7,9 @@ BINDIR   := bin
 CMDS     := iet-update
 FUZZTIME ?= 10s
 # package:FuzzTarget pairs run by make fuzz
-FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession
+FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession \
+            ./pkg/ietd/tgt:FuzzParseShow ./pkg/lvm:FuzzParseEndpoint ./pkg/lvm:FuzzParseToolsConf \
+            ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/remote:FuzzShellQuote
 
 .PHONY: all build test fuzz bench demo install clean
 
@@ -37,7 +39,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 demo:
-	./scripts/demo-sim.sh
+	./scripts/demo.sh
 
 install: build
 	install -d $(SBINDIR)

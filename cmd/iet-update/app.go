@@ -19,6 +19,8 @@ type globals struct {
 	root     string
 	backend  string
 	ietadm   string
+	tgtadm   string
+	tgtPort  int
 	ietDir   string
 	stateDir string
 	port     int
@@ -52,8 +54,8 @@ EXAMPLES:
    iet-update unblock                    # lift a block left by a killed run
 
 ` + exitStatusHelp,
-		Flags: []cli.Flag{configFlag(), rootFlag(), backendFlag(), ietadmFlag(), ietDirFlag(), stateDirFlag(),
-			portFlag(), chainFlag(), waitFlag(), logLevelFlag()},
+		Flags: []cli.Flag{configFlag(), rootFlag(), backendFlag(), ietadmFlag(), tgtadmFlag(), tgtControlPortFlag(),
+			ietDirFlag(), stateDirFlag(), portFlag(), chainFlag(), waitFlag(), logLevelFlag()},
 		Writer:          g.stdout,
 		ErrWriter:       g.stderr,
 		HideHelpCommand: true,
@@ -88,6 +90,8 @@ func (g *globals) setup(c *cli.Context) error {
 	g.root = c.String("root")
 	g.backend = c.String("backend")
 	g.ietadm = c.String("ietadm")
+	g.tgtadm = c.String("tgtadm")
+	g.tgtPort = c.Int("tgt-control-port")
 	g.port = c.Int("iscsi-port")
 	g.chain = c.String("block-chain")
 	g.wait = c.Bool("wait")
@@ -99,11 +103,12 @@ func (g *globals) setup(c *cli.Context) error {
 	g.ietDir = c.String("iet-dir")
 	g.stateDir = c.String("state-dir")
 	switch g.backend {
-	case "iet", "auto":
-	case "tgt":
-		return usagef("--backend tgt is not available yet")
+	case "iet", "tgt", "auto":
 	default:
-		return usagef("--backend %q: want iet or auto", g.backend)
+		return usagef("--backend %q: want iet, tgt or auto", g.backend)
+	}
+	if g.tgtPort < 0 || g.tgtPort > 65535 {
+		return usagef("--tgt-control-port %d: want 0 to 65535", g.tgtPort)
 	}
 	if g.port < 1 || g.port > 65535 {
 		return usagef("--iscsi-port %d: want 1 to 65535", g.port)

@@ -55,7 +55,7 @@ func runStatus(ctx context.Context, g *globals, opts statusOptions) error {
 		g.log.Warn("status without the config, which cannot be used", "config", g.config, "err", oneLine(err))
 		cfg = nil
 	}
-	b, err := g.openBackend()
+	b, err := g.openBackend(ctx)
 	if err != nil {
 		return err
 	}

@@ -19,7 +19,16 @@ func rootFlag() cli.Flag {
 
 func backendFlag() cli.Flag {
 	return &cli.StringFlag{Name: "backend", Value: "auto", EnvVars: []string{"IETKIT_BACKEND"},
-		Usage: "target daemon: iet, or auto (iet when proc/net/iet exists)"}
+		Usage: "target daemon: iet, tgt, or auto (iet when proc/net/iet exists, else tgt when tgtd answers)"}
+}
+
+func tgtadmFlag() cli.Flag {
+	return &cli.StringFlag{Name: "tgtadm", Value: "tgtadm", EnvVars: []string{"IETKIT_TGTADM"}, Usage: "tgtadm program"}
+}
+
+func tgtControlPortFlag() cli.Flag {
+	return &cli.IntFlag{Name: "tgt-control-port", Value: 0, EnvVars: []string{"IETKIT_TGT_CONTROL_PORT"},
+		Usage: "control port of the tgtd to manage (tgtd -C / tgtadm -C), for a tgtd of its own beside the system one"}
 }
 
 func ietadmFlag() cli.Flag {

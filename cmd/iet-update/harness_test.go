@@ -86,7 +86,7 @@ func (r runResult) String() string {
 
 // globalArgs are the flags that point iet-update at the harness.
 func (h *harness) globalArgs() []string {
-	return []string{"iet-update", "--config", h.conf, "--root", h.root, "--ietadm", h.ietadm, "--block-chain", h.chain, "--log-level", "warn"}
+	return []string{"iet-update", "--backend", "iet", "--config", h.conf, "--root", h.root, "--ietadm", h.ietadm, "--block-chain", h.chain, "--log-level", "warn"}
 }
 
 func (h *harness) run(args ...string) runResult {

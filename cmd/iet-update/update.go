@@ -21,11 +21,14 @@ func (g *globals) prepare(ctx context.Context, cfg *targetconf.Config, opts upda
 	var b ietd.Backend
 	var err error
 	if opts.online {
-		if b, err = g.openBackend(); err != nil {
+		if b, err = g.openBackend(ctx); err != nil {
 			return nil, ietd.Inputs{}, nil, err
 		}
 	}
 	in, err := ietd.Gather(ctx, cfg, g.config, g.paths(), b, sizer, opts.online)
+	if errors.Is(err, ietd.ErrNotRunning) {
+		err = fmt.Errorf("%w; use offline to write the files only", err)
+	}
 	if err != nil {
 		return nil, ietd.Inputs{}, nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/ietkit/ietkit/pkg/hostlock"
 	"github.com/ietkit/ietkit/pkg/ietd"
 	"github.com/ietkit/ietkit/pkg/ietd/iet"
+	"github.com/ietkit/ietkit/pkg/ietd/tgt"
 	"github.com/ietkit/ietkit/pkg/portblock"
 	"github.com/ietkit/ietkit/pkg/remote"
 	"github.com/ietkit/ietkit/pkg/targetconf"
@@ -33,18 +34,31 @@ func (g *globals) loadConfig() (*targetconf.Config, error) {
 }
 
 // openBackend picks the target daemon's backend.
-func (g *globals) openBackend() (ietd.Backend, error) {
+func (g *globals) openBackend(ctx context.Context) (ietd.Backend, error) {
 	switch g.backend {
 	case "iet":
 		return g.ietBackend(), nil
+	case "tgt":
+		if !tgt.Reachable(ctx, remote.Local{}, g.tgtadm, g.tgtPort) {
+			return nil, fmt.Errorf("%w: tgtd does not answer on control port %d (tgtadm -C %d --op show --mode sys failed)",
+				ietd.ErrNotRunning, g.tgtPort, g.tgtPort)
+		}
+		return g.tgtBackend(), nil
 	case "auto":
 		if iet.Present(g.root) {
 			return g.ietBackend(), nil
 		}
-		return nil, fmt.Errorf("%w: no %s (is ietd running? use offline to write the files only)",
-			ietd.ErrNotRunning, iet.ProcDir(g.root)+"/volume")
+		if tgt.Reachable(ctx, remote.Local{}, g.tgtadm, g.tgtPort) {
+			return g.tgtBackend(), nil
+		}
+		return nil, fmt.Errorf("%w: neither ietd (no %s) nor tgtd (control port %d) is running; use offline to write the files only",
+			ietd.ErrNotRunning, iet.ProcDir(g.root)+"/volume", g.tgtPort)
 	}
-	return nil, usagef("--backend %q: want iet or auto", g.backend)
+	return nil, usagef("--backend %q: want iet, tgt or auto", g.backend)
+}
+
+func (g *globals) tgtBackend() ietd.Backend {
+	return &tgt.Backend{Tgtadm: g.tgtadm, ControlPort: g.tgtPort, Runner: remote.Local{}}
 }
 
 func (g *globals) ietBackend() ietd.Backend {

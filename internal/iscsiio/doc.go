@@ -24,7 +24,7 @@
 //     command of its own.
 //   - A chunk is one READ 16 or WRITE 16 command, of at most 256 KiB.
 //   - A summary is the one line loop and hold print when they end:
-//     "reads=R errors=E max_latency=D" for loop and
+//     "reads=R errors=E unit_attentions=U max_latency=D" for loop and
 //     "held=D test_unit_ready=N errors=E" for hold (D in Go duration
 //     syntax).
 //

@@ -20,11 +20,14 @@ const readyLine = "session open"
 // errors those that failed.
 type loopStats struct {
 	reads, errors int
-	maxLatency    time.Duration
+	// unitAttentions counts UNIT ATTENTIONs, after which the read was
+	// sent again, as initiators do; they are not errors.
+	unitAttentions int
+	maxLatency     time.Duration
 }
 
 func (st loopStats) String() string {
-	return fmt.Sprintf("reads=%d errors=%d max_latency=%s", st.reads, st.errors, st.maxLatency)
+	return fmt.Sprintf("reads=%d errors=%d unit_attentions=%d max_latency=%s", st.reads, st.errors, st.unitAttentions, st.maxLatency)
 }
 
 // loopPlan is what a loop reads: blocks blocks at a time, from LBA 0 on,
@@ -101,6 +104,11 @@ func readLoop(ctx context.Context, s *session, stderr io.Writer, plan loopPlan, 
 		next = now.Add(every)
 		rctx, cancel := context.WithDeadline(ctx, end.Add(stallLimit))
 		err := s.read16(rctx, lba, buf, blockSize)
+		if isUnitAttention(err) {
+			st.unitAttentions++
+			fmt.Fprintf(stderr, "iscsi-io loop: %v (noted; read sent again)\n", err)
+			err = s.read16(rctx, lba, buf, blockSize)
+		}
 		latency := time.Since(now)
 		stalled := rctx.Err() == context.DeadlineExceeded
 		cancel()

@@ -140,8 +140,8 @@ func TestChunksAndRanges(t *testing.T) {
 }
 
 func TestLoopSummaryFormat(t *testing.T) {
-	got := loopStats{reads: 189, errors: 2, maxLatency: 10951891 * time.Nanosecond}.String()
-	if want := "reads=189 errors=2 max_latency=10.951891ms"; got != want {
+	got := loopStats{reads: 189, errors: 2, unitAttentions: 1, maxLatency: 10951891 * time.Nanosecond}.String()
+	if want := "reads=189 errors=2 unit_attentions=1 max_latency=10.951891ms"; got != want {
 		t.Errorf("summary %q, want %q", got, want)
 	}
 }

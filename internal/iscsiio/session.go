@@ -170,14 +170,33 @@ func (s *session) scsiError(cmd command, t *C.struct_scsi_task) error {
 	case cmd.c.status == C.SCSI_STATUS_CHECK_CONDITION:
 		key := int(t.sense.key)
 		ascq := int(t.sense.ascq)
-		return fmt.Errorf("CHECK CONDITION, SENSE KEY:%s(%d) ASCQ:%s(0x%04x)",
+		return &senseError{key: key, ascq: ascq, msg: fmt.Sprintf("CHECK CONDITION, SENSE KEY:%s(%d) ASCQ:%s(0x%04x)",
 			C.GoString(C.scsi_sense_key_str(C.int(key))), key,
-			C.GoString(C.scsi_sense_ascq_str(C.int(ascq))), ascq)
+			C.GoString(C.scsi_sense_ascq_str(C.int(ascq))), ascq)}
 	case cmd.c.status == C.SCSI_STATUS_ERROR || cmd.c.status == C.SCSI_STATUS_CANCELLED || cmd.c.status == C.SCSI_STATUS_TIMEOUT:
 		return errors.New(s.lastError())
 	default:
 		return fmt.Errorf("SCSI status 0x%x: %s", int(cmd.c.status), s.lastError())
 	}
+}
+
+// senseError is a command that ended in CHECK CONDITION.
+type senseError struct {
+	key, ascq int
+	msg       string
+}
+
+func (e *senseError) Error() string { return e.msg }
+
+// senseUnitAttention is the UNIT ATTENTION sense key: the target reports a
+// change (LUNs added or removed, a reset) once per nexus; initiators take
+// note and send the command again.
+const senseUnitAttention = 6
+
+// isUnitAttention tells whether err is a UNIT ATTENTION.
+func isUnitAttention(err error) bool {
+	var se *senseError
+	return errors.As(err, &se) && se.key == senseUnitAttention
 }
 
 // abandonedError is a command whose completion was not awaited, because

@@ -109,10 +109,13 @@ func (in *Initiator) Read(ctx context.Context, url string, lba, blocks uint64) (
 
 // LoopResult is the summary of a read loop.
 type LoopResult struct {
-	Reads      int // reads that ended, failed or not
-	Errors     int // reads that failed
-	MaxLatency time.Duration
-	Stderr     string // one line per failed read
+	Reads  int // reads that ended, failed or not
+	Errors int // reads that failed
+	// UnitAttentions are the UNIT ATTENTIONs the target reported (a LUN
+	// added or removed): the read was sent again, as initiators do.
+	UnitAttentions int
+	MaxLatency     time.Duration
+	Stderr         string // one line per failed read
 }
 
 // parseLoopSummary parses the last summary line ("reads=R errors=E
@@ -136,6 +139,9 @@ func parseLoopSummary(out string) (LoopResult, error) {
 				r.Errors, err = strconv.Atoi(v)
 			case "max_latency":
 				r.MaxLatency, err = time.ParseDuration(v)
+			case "unit_attentions":
+				r.UnitAttentions, err = strconv.Atoi(v)
+				continue
 			default:
 				continue
 			}

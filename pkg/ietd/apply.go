@@ -215,7 +215,10 @@ func (a *applier) run(ctx context.Context, act Action) error {
 		}
 		return nil
 	case DeleteLUN:
-		if err := b.DeleteLUN(ctx, x.TID, x.LUN); err != nil && !errors.Is(err, ErrNotFound) {
+		err := retryBusy(ctx, a.env.Logger, fmt.Sprintf("delete lun %d of %s", x.LUN, x.IQN), func() error {
+			return b.DeleteLUN(ctx, x.TID, x.LUN)
+		})
+		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
 		delete(rec.LUNs, LUNKey(x.IQN, x.LUN))

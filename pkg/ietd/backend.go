@@ -54,8 +54,9 @@ type Backend interface {
 	// AddLUN adds a LUN; the daemon reads the device's size now.
 	// ErrExists when the number is taken.
 	AddLUN(ctx context.Context, tid int, l targetconf.LUN) error
-	// DeleteLUN deletes a LUN, even while initiators use it.
-	// ErrNotFound when it does not exist.
+	// DeleteLUN deletes a LUN. IET deletes it even while initiators use
+	// it; tgt answers ErrBusy while commands to it are in flight (callers
+	// retry). ErrNotFound when it does not exist.
 	DeleteLUN(ctx context.Context, tid int, lun int) error
 	// CloseConnection closes one connection of a session; a session left
 	// without connections ends. ErrNotFound when it is gone already.

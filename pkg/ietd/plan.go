@@ -224,7 +224,7 @@ func (pl *planner) acl(t *targetconf.Target, tid int, have []string) {
 	}
 	want, rest := ACLEntries(t.Allow)
 	for _, r := range rest {
-		pl.p.note("initiator pattern %q of %s cannot be expressed as an ACL entry of the target daemon: initiators it matches cannot log in", r, t.IQN)
+		pl.p.note("initiator pattern %s of %s cannot be expressed as an ACL entry of the target daemon: initiators it matches cannot log in", r, t.IQN)
 	}
 	bind, unbind := aclDiff(want, have)
 	if len(bind)+len(unbind) > 0 {
