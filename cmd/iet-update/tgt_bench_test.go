@@ -21,9 +21,10 @@ var blackoutLine = regexp.MustCompile(`blackout of \S+ \(lun [0-9,]+\): ([0-9.]+
 // BenchmarkResizeBlackout resizes a LUN of a real tgtd b.N times while two
 // initiators read from it, by iet-update online and by the shell procedure
 // of the original update.sh (bench/shell-resize.sh), and reports the
-// median and longest blackout, the initiators' longest stalled read, and
-// the median time of a whole iet-update run. Run it with
-// bench/resize-blackout.sh.
+// median and longest blackout (block to unblock), the initiators' longest
+// stalled read (what an application sees: the blackout plus the time its
+// initiator takes to reconnect), and the median time of a whole
+// iet-update run. Run it with bench/resize-blackout.sh.
 func BenchmarkResizeBlackout(b *testing.B) {
 	if os.Getenv("IETKIT_BENCH_RESIZE") == "" {
 		b.Skip("needs root, tgtd, libiscsi and iptables: run bench/resize-blackout.sh")
@@ -49,6 +50,14 @@ func benchResize(b *testing.B, mode string) {
 	script, _ := filepath.Abs(filepath.Join("..", "..", "bench", "shell-resize.sh"))
 	size := int64(64 * mib)
 	var blackouts, runs []time.Duration
+	// After each resize the initiators reconnect; their stalled read only
+	// counts once it ends, so they get time to settle, off the clock.
+	settle := func() {
+		b.StopTimer()
+		time.Sleep(2500 * time.Millisecond)
+		b.StartTimer()
+	}
+	settle()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		size += mib
@@ -58,6 +67,9 @@ func benchResize(b *testing.B, mode string) {
 		case "iet-update":
 			r := e.mustRun("online")
 			runs = append(runs, time.Since(start))
+			if i == 0 {
+				b.Logf("first run:\n%s", r.stdout)
+			}
 			m := blackoutLine.FindStringSubmatch(r.stdout)
 			if m == nil {
 				b.Fatalf("no blackout in:\n%s", r)
@@ -85,11 +97,14 @@ func benchResize(b *testing.B, mode string) {
 			}
 			blackouts = append(blackouts, time.Duration(n))
 		}
+		settle()
 	}
 	b.StopTimer()
 	var stall time.Duration
 	for i, l := range loops {
 		res, err := l.Stop()
+		b.Logf("initiator %d: %+v %v", i, res, err)
+		b.ReportMetric(float64(res.Reads), fmt.Sprintf("reads-host%d", i))
 		if res.Reads == 0 {
 			b.Errorf("initiator %d: %+v, %v", i, res, err)
 		}
