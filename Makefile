@@ -11,7 +11,12 @@ FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd
             ./pkg/ietd/tgt:FuzzParseShow ./pkg/lvm:FuzzParseEndpoint ./pkg/lvm:FuzzParseToolsConf \
             ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/remote:FuzzShellQuote
 
-.PHONY: all build test fuzz bench demo install clean
+# The real-kernel tier: tests that need device-mapper (LVM) run in a
+# throwaway qemu VM, one per package (test/vmtier/README.md). Root.
+KT_DIR   ?= /var/tmp/ietkit-vmtier
+VM_PKGS  ?= ./pkg/lvm/
+
+.PHONY: all build test test-vm test-vm-smoke fuzz bench demo install clean
 
 all: build
 
@@ -26,6 +31,15 @@ test:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) test -count=1 ./...
+
+# Setup takes about 15 s the first time, under a second after.
+test-vm:
+	test/vmtier/setup.sh "$(KT_DIR)"
+	KT_DIR="$(KT_DIR)" CGO_ENABLED=0 $(GO) test -exec "$(CURDIR)/test/vmtier/vm-exec.sh" -count=1 $(VM_PKGS)
+
+test-vm-smoke:
+	test/vmtier/setup.sh "$(KT_DIR)"
+	KT_DIR="$(KT_DIR)" test/vmtier/vm-exec.sh test/vmtier/guest-test.sh
 
 # Each parser's fuzz target for a bounded time.
 fuzz:
