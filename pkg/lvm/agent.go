@@ -51,7 +51,7 @@ func serveWrite(ctx context.Context, h Hello, e Endpoint, in io.Reader, out io.W
 	if h.Size < 0 {
 		return fmt.Errorf("negative size %d", h.Size)
 	}
-	t, err := PrepareLocalTarget(e, h.Size, lvm, !h.PrepareOnly)
+	t, err := PrepareLocalTarget(ctx, e, h.Size, lvm, !h.PrepareOnly)
 	if err != nil {
 		return err
 	}

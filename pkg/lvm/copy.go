@@ -25,6 +25,9 @@ const (
 // engine knows nothing of terminals; callers draw progress from it.
 type Counter interface{ Add(n int64) }
 
+// Totaler is a Counter that also wants the size of the whole copy.
+type Totaler interface{ SetTotal(n int64) }
+
 // NoopCounter counts nothing.
 type NoopCounter struct{}
 
@@ -105,6 +108,9 @@ func Copy(ctx context.Context, dst Sink, src io.Reader, size int64, opts CopyOpt
 	if opts.Counter == nil {
 		opts.Counter = NoopCounter{}
 	}
+	if t, ok := opts.Counter.(Totaler); ok {
+		t.SetTotal(size)
+	}
 	if opts.Buffers == nil {
 		opts.Buffers = func(n int) []byte { return make([]byte, n) }
 	}
@@ -167,9 +173,10 @@ func Copy(ctx context.Context, dst Sink, src io.Reader, size int64, opts CopyOpt
 		}
 		if werr == nil {
 			data := b.buf[:b.n]
-			if sparse != nil && allZero(data) {
-				_, werr = sparse.Seek(int64(b.n), io.SeekCurrent)
-				res.Holes += int64(b.n)
+			if sparse != nil {
+				var holes int64
+				holes, werr = writeSparse(sparse, counted, data)
+				res.Holes += holes
 			} else {
 				_, werr = out.Write(data)
 			}
@@ -241,6 +248,40 @@ func readBlocks(ctx context.Context, src io.Reader, size int64, h hash.Hash, fre
 		}
 	}
 	return nil
+}
+
+// holeChunk is the grain at which zeros become holes: filesystems
+// allocate in blocks of a few KiB, and VM images have zero runs much
+// shorter than a copy block.
+const holeChunk = 64 << 10
+
+// writeSparse writes data to a file through w (which writes to f),
+// seeking f over its zero chunks; it returns how many bytes became holes.
+func writeSparse(f sparseSink, w io.Writer, data []byte) (int64, error) {
+	var holes int64
+	for len(data) > 0 {
+		n := 0
+		zero := allZero(data[:min(holeChunk, len(data))])
+		for n < len(data) {
+			c := data[n:min(n+holeChunk, len(data))]
+			if allZero(c) != zero {
+				break
+			}
+			n += len(c)
+		}
+		var err error
+		if zero {
+			_, err = f.Seek(int64(n), io.SeekCurrent)
+			holes += int64(n)
+		} else {
+			_, err = w.Write(data[:n])
+		}
+		if err != nil {
+			return holes, err
+		}
+		data = data[n:]
+	}
+	return holes, nil
 }
 
 // allZero tells whether b holds only zero bytes.

@@ -1,6 +1,8 @@
 package lvm
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"unsafe"
@@ -73,7 +75,7 @@ type LocalTarget struct {
 // file is created (mode 0600) or truncated; a device must hold size bytes;
 // a logical volume is created with that size when missing, extended when
 // smaller, and never shrunk. With open false it only prepares (-p).
-func PrepareLocalTarget(e Endpoint, size int64, lvm LVPreparer, open bool) (*LocalTarget, error) {
+func PrepareLocalTarget(ctx context.Context, e Endpoint, size int64, lvm LVPreparer, open bool) (*LocalTarget, error) {
 	if e.Remote() {
 		return nil, fmt.Errorf("prepare target %s: not on this host", e)
 	}
@@ -106,7 +108,7 @@ func PrepareLocalTarget(e Endpoint, size int64, lvm LVPreparer, open bool) (*Loc
 		if lvm == nil {
 			return nil, fmt.Errorf("target %s: no LVM access", e)
 		}
-		note, err := lvm.PrepareLV(e.VG, e.LV, size)
+		note, err := lvm.PrepareLV(ctx, e.VG, e.LV, size)
 		if err != nil {
 			return nil, fmt.Errorf("target %s: %w", e, err)
 		}
@@ -126,7 +128,32 @@ func PrepareLocalTarget(e Endpoint, size int64, lvm LVPreparer, open bool) (*Loc
 // LVPreparer creates or grows a logical volume to hold size bytes, and
 // says what it did when the operator should know.
 type LVPreparer interface {
-	PrepareLV(vg, lv string, size int64) (note string, err error)
+	PrepareLV(ctx context.Context, vg, lv string, size int64) (note string, err error)
+}
+
+// PrepareLV implements LVPreparer: create the LV with size bytes when it
+// is missing, extend it when smaller, and never shrink it.
+func (m *LVM) PrepareLV(ctx context.Context, vg, lv string, size int64) (string, error) {
+	have, err := m.LV(ctx, vg, lv)
+	switch {
+	case errors.Is(err, ErrNoSuchLV):
+		if _, err := m.Create(ctx, vg, lv, size); err != nil {
+			return "", err
+		}
+		return "", nil
+	case err != nil:
+		return "", err
+	case have.IsSnapshot():
+		return "", fmt.Errorf("%s/%s is a snapshot; a copy's target must not be one", vg, lv)
+	case have.Size < size:
+		if _, err := m.Extend(ctx, vg, lv, size); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("extended %s/%s from %d to hold %d bytes", vg, lv, have.Size, size), nil
+	case have.Size > size:
+		return fmt.Sprintf("target %s/%s is %d bytes larger than the source; it is not shrunk, and the bytes after the copy keep their old content", vg, lv, have.Size-size), nil
+	}
+	return "", nil
 }
 
 // SameLocalFile tells whether two local paths are the same file or

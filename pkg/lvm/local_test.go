@@ -32,7 +32,7 @@ func TestLocalFileCopyAndVerify(t *testing.T) {
 			t.Errorf("size %d direct %v (files are never read with O_DIRECT)", s.Size, s.Direct)
 		}
 		dst := filepath.Join(dir, "dst-"+string(comp))
-		tg, err := PrepareLocalTarget(Endpoint{Kind: File, Path: dst}, s.Size, nil, true)
+		tg, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: File, Path: dst}, s.Size, nil, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -72,10 +72,10 @@ func TestHashLocalDetectsDamage(t *testing.T) {
 
 func TestPrepareLocalTargetRefusals(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := PrepareLocalTarget(Endpoint{Kind: File, Path: dir}, 1, nil, true); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
+	if _, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: File, Path: dir}, 1, nil, true); err == nil || !strings.Contains(err.Error(), "is not a regular file") {
 		t.Errorf("directory as target: %v", err)
 	}
-	if _, err := PrepareLocalTarget(Endpoint{Kind: Dev, Path: filepath.Join(dir, "nodev")}, 1, nil, true); err == nil {
+	if _, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: Dev, Path: filepath.Join(dir, "nodev")}, 1, nil, true); err == nil {
 		t.Error("missing device accepted")
 	}
 	if _, err := OpenLocalSource(Endpoint{Kind: File, Path: filepath.Join(dir, "missing")}, false); err == nil || !strings.Contains(err.Error(), "no such file or directory") {
@@ -85,7 +85,7 @@ func TestPrepareLocalTargetRefusals(t *testing.T) {
 		t.Errorf("file as dev source: %v", err)
 	}
 	// -p prepares and opens nothing; the file is created only by an open.
-	tg, err := PrepareLocalTarget(Endpoint{Kind: File, Path: filepath.Join(dir, "p")}, 10, nil, false)
+	tg, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: File, Path: filepath.Join(dir, "p")}, 10, nil, false)
 	if err != nil || tg.File != nil {
 		t.Errorf("prepare only: %v %v", tg, err)
 	}
@@ -130,10 +130,10 @@ func TestDeviceCopyDirect(t *testing.T) {
 	if !s.Direct || s.Size != 6<<20+512 {
 		t.Fatalf("direct %v size %d", s.Direct, s.Size)
 	}
-	if _, err := PrepareLocalTarget(Endpoint{Kind: Dev, Path: small}, s.Size, nil, true); err == nil || !strings.Contains(err.Error(), "less than the source's") {
+	if _, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: Dev, Path: small}, s.Size, nil, true); err == nil || !strings.Contains(err.Error(), "less than the source's") {
 		t.Errorf("too small a device: %v", err)
 	}
-	tg, err := PrepareLocalTarget(Endpoint{Kind: Dev, Path: dstDev}, s.Size, nil, true)
+	tg, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: Dev, Path: dstDev}, s.Size, nil, true)
 	if err != nil {
 		t.Fatal(err)
 	}
