@@ -28,9 +28,9 @@ type LVM struct {
 	Logger *slog.Logger
 }
 
-// sectorSize is the unit of LVM sizes: lvcreate and lvextend reject a
+// lvSizeUnit is the unit of LVM sizes: lvcreate and lvextend reject a
 // byte size that is not a multiple of it ("Size is not a multiple of 512").
-const sectorSize = 512
+const lvSizeUnit = 512
 
 func (m *LVM) logger() *slog.Logger {
 	if m.Logger == nil {
@@ -252,10 +252,10 @@ func sizeArg(size int64) (string, error) {
 	if size <= 0 {
 		return "", fmt.Errorf("size %d is not a positive number of bytes", size)
 	}
-	if size > math.MaxInt64-sectorSize {
+	if size > math.MaxInt64-lvSizeUnit {
 		return "", fmt.Errorf("size %d is too large", size)
 	}
-	size = (size + sectorSize - 1) / sectorSize * sectorSize
+	size = (size + lvSizeUnit - 1) / lvSizeUnit * lvSizeUnit
 	return strconv.FormatInt(size, 10) + "b", nil
 }
 

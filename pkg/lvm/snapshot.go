@@ -62,17 +62,25 @@ func SnapCopy(ctx context.Context, m *LVM, job CopyJob, suffix string, size int6
 		}
 	}()
 	job.Src = snap
-	rep, err := job.Run(ctx)
+	rep, copyErr := job.Run(ctx)
 	rep.Src = origin.String() + " (snapshot " + snap.LV + ")"
-	if err != nil {
-		return rep, err
+	if copyErr != nil && ctx.Err() != nil {
+		return rep, copyErr
 	}
+	// An overflowed snapshot fails reads with I/O errors, or, read before
+	// it overflowed, yields a copy that is not consistent: either way the
+	// snapshot's state says what happened.
 	info, err := m.LV(ctx, snap.VG, snap.LV)
-	if err != nil {
-		return rep, fmt.Errorf("check snapshot %s after the copy: %w", snap, err)
-	}
-	if info.Invalid() {
+	switch {
+	case err == nil && info.Invalid():
+		if copyErr != nil {
+			return rep, fmt.Errorf("copy to %s: %w (%v)", job.Dst, ErrSnapshotInvalid, copyErr)
+		}
 		return rep, fmt.Errorf("copy to %s: %w", job.Dst, ErrSnapshotInvalid)
+	case copyErr != nil:
+		return rep, copyErr
+	case err != nil:
+		return rep, fmt.Errorf("check snapshot %s after the copy: %w", snap, err)
 	}
 	return rep, nil
 }
