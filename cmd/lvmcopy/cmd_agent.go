@@ -2,10 +2,12 @@ package main
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/ietkit/ietkit/pkg/lvm"
 	"github.com/ietkit/ietkit/pkg/remote"
 	"github.com/urfave/cli/v2"
+	"golang.org/x/sys/unix"
 )
 
 func newAgentCommand(g *globals) *cli.Command {
@@ -28,6 +30,13 @@ errors. Not for people.`),
 			if c.Bool("probe") {
 				_, err := fmt.Fprint(g.stdout, lvm.AgentProbeReply())
 				return err
+			}
+			// Larger pipe buffers between sshd and the agent let each side
+			// move more per wakeup; where they are not pipes, nothing happens.
+			for _, f := range []any{g.stdin, g.stdout} {
+				if f, ok := f.(*os.File); ok {
+					unix.FcntlInt(f.Fd(), unix.F_SETPIPE_SZ, 1<<20)
+				}
 			}
 			return lvm.ServeAgent(c.Context, g.stdin, g.stdout, &lvm.LVM{Runner: remote.Local{}, Logger: g.log})
 		},

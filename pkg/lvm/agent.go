@@ -12,6 +12,28 @@ import (
 	"github.com/klauspost/pgzip"
 )
 
+// writeChunk writes one frame's data to the target, and feeds the hash.
+func writeChunk(t *LocalTarget, tee *io.PipeWriter, hs hash.Hash, p []byte, sparse bool) error {
+	var err error
+	if sparse {
+		_, err = writeSparse(t, t, p)
+	} else {
+		_, err = t.Write(p)
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case tee != nil:
+		if _, err := tee.Write(p); err != nil {
+			return fmt.Errorf("decompress: %w", err)
+		}
+	case hs != nil:
+		hs.Write(p)
+	}
+	return nil
+}
+
 // ServeAgent is `lvmcopy agent`: it answers one client's request on in
 // and out (the ssh channel), writing to or reading from an endpoint on
 // this host. Errors go to the client as an X frame and are returned.
@@ -115,39 +137,62 @@ func receive(ctx context.Context, h Hello, t *LocalTarget, in io.Reader) (string
 		}()
 	}
 	sparse := h.Sparse && h.Compress == NoCompression && t.File != nil
-	var n int64
-	buf := make([]byte, 0, 4<<20)
-	for {
-		if err := ctx.Err(); err != nil {
-			return "", n, err
-		}
-		typ, p, err := readFrame(in, buf)
-		if err != nil {
-			return "", n, fmt.Errorf("connection lost after %d bytes: %w", n, err)
-		}
-		buf = p[:0]
-		if typ == frameEnd {
-			break
-		}
-		if typ != frameData {
-			return "", n, fmt.Errorf("protocol: unexpected %q frame", typ)
-		}
-		if sparse && allZero(p) {
-			_, err = t.Seek(int64(len(p)), io.SeekCurrent)
-		} else {
-			_, err = t.Write(p)
-		}
-		if err != nil {
-			return "", n, err
-		}
-		if tee != nil {
-			if _, err := tee.Write(p); err != nil {
-				return "", n, fmt.Errorf("decompress: %w", err)
+	// Frames are read from the channel by one goroutine and written to the
+	// target by this one, so that neither waits for the other.
+	frames := make(chan []byte, 4)
+	free := make(chan []byte, 4)
+	for i := 0; i < cap(free); i++ {
+		free <- make([]byte, 0, 4<<20)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	readErr := make(chan error, 1)
+	var got int64
+	go func() {
+		defer close(frames)
+		for {
+			var buf []byte
+			select {
+			case <-rctx.Done():
+				readErr <- rctx.Err()
+				return
+			case buf = <-free:
 			}
-		} else if hs != nil {
-			hs.Write(p)
+			typ, p, err := readFrame(in, buf)
+			if err != nil {
+				readErr <- fmt.Errorf("connection lost after %d bytes: %w", got, err)
+				return
+			}
+			switch typ {
+			case frameEnd:
+				readErr <- nil
+				return
+			case frameData:
+				got += int64(len(p))
+				frames <- p
+			default:
+				readErr <- fmt.Errorf("protocol: unexpected %q frame", typ)
+				return
+			}
+		}
+	}()
+	var n int64
+	var werr error
+	for p := range frames {
+		if werr == nil {
+			werr = writeChunk(t, tee, hs, p, sparse)
+			if werr != nil {
+				cancel()
+			}
 		}
 		n += int64(len(p))
+		free <- p[:0]
+	}
+	if err := <-readErr; werr == nil && err != nil {
+		return "", n, err
+	}
+	if werr != nil {
+		return "", n, werr
 	}
 	if sparse {
 		if err := t.Truncate(h.Size); err != nil {

@@ -47,7 +47,8 @@ type sparseSink interface {
 // CopyOptions tune a copy. The zero value copies in 4 MiB blocks, four in
 // flight, with no hash, compression or holes.
 type CopyOptions struct {
-	// BlockSize is the unit of reads and writes (4 MiB).
+	// BlockSize is the unit of reads and writes (1 MiB: measured faster than
+	// 4 MiB, the blocks staying in the caches between reader and writer).
 	BlockSize int
 	// InFlight bounds the blocks between reader and writer (4); memory
 	// use is about BlockSize × (InFlight + 1), whatever the volume size.
@@ -100,7 +101,7 @@ type block struct {
 func Copy(ctx context.Context, dst Sink, src io.Reader, size int64, opts CopyOptions) (CopyResult, error) {
 	start := time.Now()
 	if opts.BlockSize <= 0 {
-		opts.BlockSize = 4 << 20
+		opts.BlockSize = 1 << 20
 	}
 	if opts.InFlight <= 0 {
 		opts.InFlight = 4

@@ -68,7 +68,10 @@ func (j *CopyJob) Validate() error {
 	if j.Sparse && (j.Dst.Kind != File || j.Compress != NoCompression) {
 		return fmt.Errorf("holes (--sparse) need an uncompressed file target, not %s", j.Dst)
 	}
-	if j.Verify && j.Hash == NoHash {
+	switch {
+	case !j.Verify:
+		j.Hash = NoHash // a checksum costs CPU: only when it is compared
+	case j.Hash == NoHash:
 		j.Hash = MD5
 	}
 	if j.Hash != NoHash {
@@ -145,8 +148,22 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 	if src.direct {
 		opts.Buffers = AlignedBuffer
 	}
-	if _, ok := tgt.w.(*LocalTarget); ok {
+	var rb *ReadBack
+	if lt, ok := tgt.w.(*LocalTarget); ok {
 		opts.Sparse = j.Sparse
+		// An uncompressed local target is verified as it is written.
+		if j.Verify && j.Compress == NoCompression {
+			if rb, err = NewReadBack(ctx, lt.File, j.Dst.Path, j.Hash); err != nil {
+				return rep, err
+			}
+			counters := multiCounter{rb}
+			if j.Counter != nil {
+				counters = append(counters, j.Counter)
+			}
+			opts.Counter = counters
+			size := src.size
+			tgt.readBack = func(context.Context) (string, error) { return rb.Finish(size) }
+		}
 	}
 	incomplete := func(err error) error {
 		return fmt.Errorf("copy to %s incomplete: %w", j.Dst, err)
@@ -154,6 +171,9 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 	res, err := Copy(ctx, tgt.w, src.r, src.size, opts)
 	rep.Result = res
 	if err != nil {
+		if rb != nil {
+			rb.Finish(0)
+		}
 		return rep, incomplete(err)
 	}
 	remoteTargetSum, err := tgt.finish()
