@@ -4,12 +4,15 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  := $(DESTDIR)$(PREFIX)/sbin
 BINDIR   := bin
-CMDS     := iet-update
+CMDS     := iet-update lvmcopy
+# The old lvm-tools names, installed as links to lvmcopy.
+ALIASES  := lvm_copy lvm_snap_create lvm_snap_remove lvm_snap_copy lvm_iostat
 FUZZTIME ?= 10s
 # package:FuzzTarget pairs run by make fuzz
 FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession \
             ./pkg/ietd/tgt:FuzzParseShow ./pkg/lvm:FuzzParseEndpoint ./pkg/lvm:FuzzParseToolsConf \
-            ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/remote:FuzzShellQuote
+            ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/lvm:FuzzParseDiskstats \
+            ./pkg/remote:FuzzShellQuote
 
 # The real-kernel tier: tests that need device-mapper (LVM) run in a
 # throwaway qemu VM, one per package (test/vmtier/README.md). Root.
@@ -58,6 +61,7 @@ demo:
 install: build
 	install -d $(SBINDIR)
 	for c in $(CMDS); do install -m 0755 $(BINDIR)/$$c $(SBINDIR)/$$c; done
+	for a in $(ALIASES); do ln -sf lvmcopy $(SBINDIR)/$$a; done
 
 clean:
 	rm -rf $(BINDIR)

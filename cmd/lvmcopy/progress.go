@@ -30,6 +30,9 @@ type progress struct {
 	min    float64
 	fail   bool
 	cancel func(error)
+	// every and window are logEvery/drawEvery and rateWindow; tests
+	// shorten them.
+	every, window time.Duration
 }
 
 const (
@@ -39,13 +42,26 @@ const (
 )
 
 func newProgress(w io.Writer, log *slog.Logger, label string, minRate float64, failBelow bool, cancel func(error)) *progress {
-	p := &progress{w: w, log: log, label: label, start: time.Now(), done: make(chan struct{}), min: minRate, fail: failBelow, cancel: cancel}
+	p := newIdleProgress(w, log, label, minRate, failBelow, cancel)
+	p.begin()
+	return p
+}
+
+// newIdleProgress is newProgress, not started yet.
+func newIdleProgress(w io.Writer, log *slog.Logger, label string, minRate float64, failBelow bool, cancel func(error)) *progress {
+	p := &progress{w: w, log: log, label: label, start: time.Now(), done: make(chan struct{}), min: minRate, fail: failBelow, cancel: cancel,
+		every: logEvery, window: rateWindow}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		p.tty = true
+		p.every = drawEvery
 	}
+	return p
+}
+
+// begin starts watching (tests shorten the periods before).
+func (p *progress) begin() {
 	p.wg.Add(1)
 	go p.loop()
-	return p
 }
 
 // Add implements lvm.Counter.
@@ -64,11 +80,7 @@ func (p *progress) stop() {
 
 func (p *progress) loop() {
 	defer p.wg.Done()
-	every := logEvery
-	if p.tty {
-		every = drawEvery
-	}
-	tick := time.NewTicker(every)
+	tick := time.NewTicker(p.every)
 	defer tick.Stop()
 	type sample struct {
 		t time.Time
@@ -84,19 +96,19 @@ func (p *progress) loop() {
 		case now := <-tick.C:
 			n := p.n.Load()
 			window = append(window, sample{now, n})
-			for len(window) > 1 && now.Sub(window[0].t) > rateWindow {
+			for len(window) > 1 && now.Sub(window[0].t) > p.window {
 				window = window[1:]
 			}
 			if p.tty {
 				p.draw(now, n)
-			} else if now.Sub(lastLog) >= logEvery {
+			} else if now.Sub(lastLog) >= p.every {
 				p.log.Info("copying", "what", p.label, "copied", human(n), "rate", human(int64(rate(n, now.Sub(p.start))))+"/s")
 				lastLog = now
 			}
-			if p.min > 0 && now.Sub(p.start) >= rateWindow && len(window) > 1 {
+			if p.min > 0 && now.Sub(p.start) >= p.window && len(window) > 1 {
 				r := float64(window[len(window)-1].n-window[0].n) / window[len(window)-1].t.Sub(window[0].t).Seconds() / 1e6
 				if r < p.min {
-					msg := fmt.Sprintf("the rate stayed at %.1f MB/s for %s, below the minimum of %.1f MB/s", r, rateWindow, p.min)
+					msg := fmt.Sprintf("the rate stayed at %.1f MB/s for %s, below the minimum of %.1f MB/s", r, p.window, p.min)
 					if p.fail {
 						p.cancel(fmt.Errorf("aborted: %s (--min-rate-fail)", msg))
 						return
