@@ -151,18 +151,27 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 	var rb *ReadBack
 	if lt, ok := tgt.w.(*LocalTarget); ok {
 		opts.Sparse = j.Sparse
-		// An uncompressed local target is verified as it is written.
-		if j.Verify && j.Compress == NoCompression {
+		var local Counter
+		switch {
+		case j.Verify && j.Compress == NoCompression:
+			// An uncompressed local target is verified as it is written
+			// (the read-back also starts the writeback).
 			if rb, err = NewReadBack(ctx, lt.File, j.Dst.Path, j.Hash); err != nil {
 				return rep, err
 			}
-			counters := multiCounter{rb}
+			local = rb
+			size := src.size
+			tgt.readBack = func(context.Context) (string, error) { return rb.Finish(size) }
+		case j.Compress == NoCompression:
+			// Compressed output does not map to source offsets.
+			local = &writeBehind{f: lt.File}
+		}
+		if local != nil {
+			counters := multiCounter{local}
 			if j.Counter != nil {
 				counters = append(counters, j.Counter)
 			}
 			opts.Counter = counters
-			size := src.size
-			tgt.readBack = func(context.Context) (string, error) { return rb.Finish(size) }
 		}
 	}
 	incomplete := func(err error) error {

@@ -157,6 +157,20 @@ func (rb *ReadBack) readRange(buf []byte, off int64) error {
 	return nil
 }
 
+// writeBehind starts the writeback of each range as soon as it is
+// written, instead of leaving gigabytes dirty for the final fsync: the
+// device works while the copy goes on, and the page cache of a busy node
+// is not flooded with the copy's dirty pages.
+type writeBehind struct {
+	f   *os.File
+	pos int64
+}
+
+func (w *writeBehind) Add(n int64) {
+	unix.SyncFileRange(int(w.f.Fd()), w.pos, n, unix.SYNC_FILE_RANGE_WRITE)
+	w.pos += n
+}
+
 // multiCounter tells several counters.
 type multiCounter []Counter
 
