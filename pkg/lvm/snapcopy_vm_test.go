@@ -201,3 +201,61 @@ func TestVMSnapshotPolicy(t *testing.T) {
 		t.Errorf("removing the origin: %v", err)
 	}
 }
+
+// TestVMCopyToLV: a logical volume target is created when missing,
+// extended when smaller, left as it is when larger (with a note), and -p
+// prepares it without copying.
+func TestVMCopyToLV(t *testing.T) {
+	vmtier.VG(t, "vgct", 256<<20)
+	m := &LVM{Runner: remote.Local{}}
+	ctx := context.Background()
+	data := testData(40<<20+4096, 51)
+	src := filepath.Join(t.TempDir(), "src")
+	os.WriteFile(src, data, 0o600)
+	from, _ := ParseEndpoint("file:" + src)
+
+	prep, _ := ParseEndpoint("lvm:/dev/vgct/prepared")
+	rep, err := (&CopyJob{Src: from, Dst: prep, PrepareOnly: true}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, err := m.LV(ctx, "vgct", "prepared"); err != nil || info.Size < int64(len(data)) || rep.Result.Read != 0 {
+		t.Errorf("-p: %+v %v, read %d", info, err, rep.Result.Read)
+	}
+
+	fresh, _ := ParseEndpoint("lvm:/dev/vgct/fresh")
+	if _, err := (&CopyJob{Src: from, Dst: fresh, Verify: true}).Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]byte, len(data))
+	f, _ := os.Open("/dev/vgct/fresh")
+	f.ReadAt(got, 0)
+	f.Close()
+	if !bytes.Equal(got, data) {
+		t.Error("created LV holds other data")
+	}
+
+	if _, err := m.Create(ctx, "vgct", "small", 8<<20); err != nil {
+		t.Fatal(err)
+	}
+	small, _ := ParseEndpoint("lvm:/dev/vgct/small")
+	rep, err = (&CopyJob{Src: from, Dst: small, Verify: true}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := m.LV(ctx, "vgct", "small"); info.Size < int64(len(data)) || len(rep.Notes) == 0 {
+		t.Errorf("not extended: %+v, notes %v", info, rep.Notes)
+	}
+
+	if _, err := m.Create(ctx, "vgct", "big", 96<<20); err != nil {
+		t.Fatal(err)
+	}
+	big, _ := ParseEndpoint("lvm:/dev/vgct/big")
+	rep, err = (&CopyJob{Src: from, Dst: big}).Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := m.LV(ctx, "vgct", "big"); info.Size != 96<<20 || len(rep.Notes) == 0 {
+		t.Errorf("a larger target changed or was not noted: %+v, %v", info, rep.Notes)
+	}
+}
