@@ -14,6 +14,10 @@ import (
 type Cmd struct {
 	// Argv is the program and its arguments; Argv[0] is looked up in PATH.
 	Argv []string
+	// Line, instead of Argv, is a command line sent to an ssh server as
+	// it is, unquoted: for a forced command, which reads it as one string
+	// from SSH_ORIGINAL_COMMAND. Only SSH runs it.
+	Line string
 	// Stdin is fed to the command when not nil.
 	Stdin io.Reader
 	// Env, when not nil, is added to the runner's environment (KEY=VALUE).
@@ -91,6 +95,9 @@ type Local struct {
 
 // Run implements Runner.
 func (l Local) Run(ctx context.Context, c Cmd) (Result, error) {
+	if c.Line != "" {
+		return Result{}, errors.New("run: a command line (Line) runs only over ssh; give Argv")
+	}
 	if len(c.Argv) == 0 {
 		return Result{}, errors.New("run: empty command")
 	}

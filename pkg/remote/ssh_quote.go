@@ -26,6 +26,15 @@ func ShellQuote(argv []string) string {
 // through env(1) when c has Env, since sshd accepts few or no variables
 // by the protocol's setenv.
 func remoteCommand(c Cmd) (string, error) {
+	if c.Line != "" {
+		if len(c.Argv) > 0 || len(c.Env) > 0 {
+			return "", errors.New("run: a command has either Line or Argv and Env, not both")
+		}
+		if strings.IndexByte(c.Line, 0) >= 0 {
+			return "", errors.New("run: the command line contains a NUL byte")
+		}
+		return c.Line, nil
+	}
 	if len(c.Argv) == 0 {
 		return "", errors.New("run: empty command")
 	}

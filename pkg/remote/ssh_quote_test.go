@@ -86,6 +86,10 @@ func TestRemoteCommand(t *testing.T) {
 			wantErr: `bad environment entry "pw ***"`},
 		{name: "program with = after env", cmd: Cmd{Argv: []string{"A=b"}, Env: []string{"X=1"}}, wantErr: "cannot follow env"},
 		{name: "program with = without env", cmd: Cmd{Argv: []string{"A=b"}}, want: "'A=b'"},
+		{name: "line as is", cmd: Cmd{Line: "off node1 tok$en"}, want: "off node1 tok$en"},
+		{name: "line and argv", cmd: Cmd{Line: "off", Argv: []string{"x"}}, wantErr: "either Line or Argv"},
+		{name: "line and env", cmd: Cmd{Line: "off", Env: []string{"X=1"}}, wantErr: "either Line or Argv"},
+		{name: "line with NUL", cmd: Cmd{Line: "off\x00"}, wantErr: "NUL byte"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

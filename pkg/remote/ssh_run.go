@@ -21,6 +21,9 @@ import (
 // cancelled ctx, until that read returns.
 func (s *SSH) Run(ctx context.Context, c Cmd) (Result, error) {
 	argv := RedactArgv(c.Argv, c.Secrets)
+	if c.Line != "" {
+		argv = []string{Redact(c.Line, c.Secrets)}
+	}
 	line, err := remoteCommand(c)
 	if err != nil {
 		return Result{}, fmt.Errorf("on %s: %w", s.name, err)
