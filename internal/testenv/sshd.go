@@ -144,6 +144,7 @@ X11Forwarding no
 AllowTcpForwarding no
 AllowAgentForwarding no
 PermitUserEnvironment no
+ExposeAuthInfo yes
 MaxSessions 32
 MaxStartups 64
 `, d.Addr.Port(), d.Addr.Addr(), hostKey, d.pidPath(), filepath.Join(d.Dir, "authorized_keys"))
