@@ -4,7 +4,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  := $(DESTDIR)$(PREFIX)/sbin
 BINDIR   := bin
-CMDS     := iet-update lvmcopy
+CMDS     := iet-update lvmcopy stonith-proxy
 # The old lvm-tools names, installed as links to lvmcopy.
 ALIASES  := lvm_copy lvm_snap_create lvm_snap_remove lvm_snap_copy lvm_iostat
 FUZZTIME ?= 10s
@@ -12,7 +12,7 @@ FUZZTIME ?= 10s
 FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession \
             ./pkg/ietd/tgt:FuzzParseShow ./pkg/lvm:FuzzParseEndpoint ./pkg/lvm:FuzzParseToolsConf \
             ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/lvm:FuzzParseDiskstats \
-            ./pkg/remote:FuzzShellQuote
+            ./pkg/remote:FuzzShellQuote ./pkg/fence:FuzzParseRequest ./pkg/fence:FuzzParseConfig
 
 # The real-kernel tier: tests that need device-mapper (LVM) run in a
 # throwaway qemu VM, one per package (test/vmtier/README.md). Root.
@@ -62,6 +62,7 @@ install: build
 	install -d $(SBINDIR)
 	for c in $(CMDS); do install -m 0755 $(BINDIR)/$$c $(SBINDIR)/$$c; done
 	for a in $(ALIASES); do ln -sf lvmcopy $(SBINDIR)/$$a; done
+	ln -sf stonith-proxy $(SBINDIR)/fence_ietkit_proxy
 
 clean:
 	rm -rf $(BINDIR)
