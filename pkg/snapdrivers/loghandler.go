@@ -27,12 +27,12 @@ type LineHandler struct {
 	service string
 	level   slog.Leveler
 	attrs   []slog.Attr
-	now     func() time.Time
+	clock   func() time.Time // overrides the records' times (tests)
 }
 
 // NewLineHandler writes to w for service, from level on.
 func NewLineHandler(w io.Writer, service string, level slog.Leveler) *LineHandler {
-	return &LineHandler{mu: &sync.Mutex{}, w: w, service: service, level: level, now: time.Now}
+	return &LineHandler{mu: &sync.Mutex{}, w: w, service: service, level: level}
 }
 
 // Enabled implements slog.Handler.
@@ -65,8 +65,10 @@ func (h *LineHandler) Handle(_ context.Context, r slog.Record) error {
 	}
 	r.Attrs(add)
 	t := r.Time
-	if t.IsZero() {
-		t = h.now()
+	if h.clock != nil {
+		t = h.clock()
+	} else if t.IsZero() {
+		t = time.Now()
 	}
 	msg := r.Message
 	if len(extra) > 0 {
