@@ -10,7 +10,9 @@ import (
 func TestDecide(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	ago := func(d time.Duration) time.Time { return now.Add(-d) }
-	rec := func(d time.Duration) *Record { return &Record{Action: ActionResync, Started: ago(d + time.Minute), Finished: ago(d)} }
+	rec := func(d time.Duration) *Record {
+		return &Record{Action: ActionResync, Started: ago(d + time.Minute), Finished: ago(d)}
+	}
 	arr := func(d time.Duration, problems ...string) *ArrayStatus {
 		a := &ArrayStatus{HasTime: true, ProblemState: Warn, Problems: problems}
 		if d >= 0 {
