@@ -91,7 +91,7 @@ type Step struct {
 func (s Step) String() string {
 	line := strings.Join(s.Argv, " ")
 	if s.Stdin != "" {
-		line = strings.TrimSpace(strings.ReplaceAll(s.Stdin, "\n", "; ")) + " | " + line
+		line = strings.ReplaceAll(strings.TrimSpace(s.Stdin), "\n", "; ") + " | " + line
 	}
 	if s.Check {
 		line = "(check) " + line

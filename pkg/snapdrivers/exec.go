@@ -39,7 +39,7 @@ func (e *Exec) Run(ctx context.Context, step Step) (Output, error) {
 	argv := remote.RedactArgv(step.Argv, e.Secrets)
 	line := strings.Join(argv, " ")
 	if step.Stdin != "" {
-		line = strings.TrimSpace(strings.ReplaceAll(remote.Redact(step.Stdin, e.Secrets), "\n", "; ")) + " | " + line
+		line = strings.ReplaceAll(strings.TrimSpace(remote.Redact(step.Stdin, e.Secrets)), "\n", "; ") + " | " + line
 	}
 	e.Log.Info(line)
 	c := remote.Cmd{Argv: step.Argv, Secrets: e.Secrets}
