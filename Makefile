@@ -4,7 +4,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 SBINDIR  := $(DESTDIR)$(PREFIX)/sbin
 BINDIR   := bin
-CMDS     := iet-update lvmcopy stonith-proxy
+CMDS     := iet-update lvmcopy stonith-proxy snapsync
 # The old lvm-tools names, installed as links to lvmcopy.
 ALIASES  := lvm_copy lvm_snap_create lvm_snap_remove lvm_snap_copy lvm_iostat
 FUZZTIME ?= 10s
@@ -12,7 +12,13 @@ FUZZTIME ?= 10s
 FUZZ     := ./pkg/targetconf:FuzzParse ./pkg/ietd/iet:FuzzParseVolume ./pkg/ietd/iet:FuzzParseSession \
             ./pkg/ietd/tgt:FuzzParseShow ./pkg/lvm:FuzzParseEndpoint ./pkg/lvm:FuzzParseToolsConf \
             ./pkg/lvm:FuzzParseLVs ./pkg/lvm:FuzzAgentHello ./pkg/lvm:FuzzParseDiskstats \
-            ./pkg/remote:FuzzShellQuote ./pkg/fence:FuzzParseRequest ./pkg/fence:FuzzParseConfig
+            ./pkg/remote:FuzzShellQuote ./pkg/fence:FuzzParseRequest ./pkg/fence:FuzzParseConfig \
+            ./pkg/snapdrivers:FuzzParseServiceFile ./pkg/snapdrivers/necism:FuzzParseMessages \
+            ./pkg/snapdrivers/necism:FuzzParseBVDetail ./pkg/snapdrivers/ibmds:FuzzParseLsflash \
+            ./pkg/snapdrivers/ibmds:FuzzParseMessages ./pkg/snapdrivers/ibmds:FuzzParseDateSynced \
+            ./pkg/snapdrivers/symclone:FuzzParseQuery ./pkg/snapdrivers/symclone:FuzzParseLDList \
+            ./pkg/snapdrivers/symclone:FuzzParseOperation ./pkg/snapdrivers/symclone:FuzzParseActionTime \
+            ./pkg/snapdrivers/gds:FuzzParseVolumes ./pkg/snapdrivers/gds:FuzzParseSlices
 
 # The real-kernel tier: tests that need device-mapper (LVM) run in a
 # throwaway qemu VM, one per package (test/vmtier/README.md). Root.

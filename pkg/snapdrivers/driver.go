@@ -89,6 +89,9 @@ type Step struct {
 }
 
 func (s Step) String() string {
+	if len(s.Argv) == 0 {
+		return "(" + s.Note + ")"
+	}
 	line := strings.Join(s.Argv, " ")
 	if s.Stdin != "" {
 		line = strings.ReplaceAll(strings.TrimSpace(s.Stdin), "\n", "; ") + " | " + line

@@ -1,6 +1,7 @@
 package snapdrivers
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -109,4 +110,23 @@ func FuzzParseServiceFile(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestExampleServiceFile(t *testing.T) {
+	f, err := os.Open("../../etc/examples/snapsync/oradb.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sf, err := ParseServiceFile(f, "oradb.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, s := range sf.Sections {
+		kinds = append(kinds, s.Get("type"))
+	}
+	if diff := cmp.Diff([]string{"necism", "ibmdsflash", "symclone", "gdsproxy"}, kinds); diff != "" {
+		t.Errorf("example's resources (-want +got):\n%s", diff)
+	}
 }

@@ -242,6 +242,13 @@ func (s *Service) Run(ctx context.Context, action Action, o RunOptions) ([]Outco
 		default:
 			err = fmt.Errorf("unknown action %q", action)
 		}
+		if action == ActionBreak && errors.Is(err, ErrNotSupported) {
+			// NEC snapshots and IBM FlashCopy targets are usable as they
+			// are: nothing to break, and no reason to stop the others.
+			r.Log.Info("nothing to break: " + err.Error())
+			outcomes[i] = Outcome{RID: r.RID, Result: "nothing to break"}
+			continue
+		}
 		if err != nil {
 			outcomes[i] = Outcome{RID: r.RID, Result: "failed", Err: err}
 			return outcomes, fmt.Errorf("%s: %s failed; later resources were not run", r.RID, action)
@@ -321,6 +328,10 @@ func (s *Service) Plan(action Action, rids []string) (map[string][]Step, []*Reso
 	plans := map[string][]Step{}
 	for _, r := range res {
 		steps, err := r.Driver.Plan(action)
+		if errors.Is(err, ErrNotSupported) {
+			plans[r.RID] = []Step{{Note: "nothing to do: " + err.Error()}}
+			continue
+		}
 		if err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", r.RID, err)
 		}

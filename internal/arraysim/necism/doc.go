@@ -14,8 +14,8 @@
 //   - LV, link volume: the LD a host sees; it shows the data of the SV it
 //     is linked to.
 //
-// State lives in a directory ($ARRAYSIM_DIR) as state.json, read and
-// written atomically under an flock on the file "lock"; every invocation
+// State lives in a directory ($ARRAYSIM_DIR) as necism.json, read and
+// written atomically under an flock on the file "necism.lock"; every invocation
 // is appended to commands.log as the command name and its arguments joined
 // by single spaces. Times are printed in $ARRAYSIM_TZ (an IANA name, UTC
 // when unset); the clock is the real one.

@@ -17,9 +17,9 @@ import (
 
 // Files of the state directory.
 const (
-	StateFile = "state.json"
+	StateFile = "necism.json"
 	LogFile   = "commands.log"
-	lockFile  = "lock"
+	lockFile  = "necism.lock"
 )
 
 // Snap States the simulator gives SVs itself. Tests may set any other

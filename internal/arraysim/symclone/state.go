@@ -43,8 +43,8 @@ const (
 
 // Files in the state directory.
 const (
-	stateFile = "state.json"
-	lockFile  = "lock"
+	stateFile = "symclone.json"
+	lockFile  = "symclone.lock"
 	logFile   = "commands.log"
 )
 
