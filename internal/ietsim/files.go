@@ -1,11 +1,10 @@
 package ietsim
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // writeFileAtomic replaces path by data through a temporary file and a
@@ -46,25 +45,5 @@ func writeFileAtomic(path string, data []byte) error {
 // Each call opens the file anew, so two Sims (or goroutines) in one process
 // exclude each other as two processes do.
 func lockDir(dir string) (func(), error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("lock simulator state: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("lock simulator state: %w", err)
-	}
-	for {
-		err = unix.Flock(int(f.Fd()), unix.LOCK_EX)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock simulator state %s: %w", f.Name(), err)
-	}
-	return func() {
-		unix.Flock(int(f.Fd()), unix.LOCK_UN)
-		f.Close()
-	}, nil
+	return simlock.Acquire(filepath.Join(dir, "lock"))
 }

@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ietkit/ietkit/internal/atomicfile"
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // Outlet states as the state file spells them.
@@ -190,20 +190,5 @@ func (s *Store) appendSet(r SetRecord) error {
 // file of its own: the state file is replaced on every write, and a lock
 // on a replaced inode would exclude nobody.
 func (s *Store) locked(fn func() error) error {
-	f, err := os.OpenFile(s.Path+".lock", os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("lock state: %w", err)
-	}
-	defer f.Close()
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("lock state %s: %w", f.Name(), err)
-	}
-	// Closing f releases the lock.
-	return fn()
+	return simlock.With(s.Path+".lock", fn)
 }

@@ -20,9 +20,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"syscall"
 
 	"github.com/ietkit/ietkit/internal/atomicfile"
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // The files in the state directory.
@@ -346,19 +346,5 @@ func save(dir string, st *State) error {
 // own: the state file is replaced on every write, and a lock on a
 // replaced inode would exclude nobody.
 func locked(dir string, fn func() error) error {
-	f, err := os.OpenFile(filepath.Join(dir, StateFile+".lock"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("gdssim: lock: %w", err)
-	}
-	defer f.Close()
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("gdssim: lock: %w", err)
-	}
-	return fn()
+	return simlock.With(filepath.Join(dir, StateFile+".lock"), fn)
 }

@@ -29,10 +29,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ietkit/ietkit/internal/atomicfile"
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // StateFile is the state's file name in the state directory.
@@ -188,21 +188,7 @@ func (s Store) write(st State) error {
 // the state file is replaced on each write, and a lock on a replaced
 // inode would exclude nobody.
 func (s Store) Locked(fn func() error) error {
-	f, err := os.OpenFile(s.path()+".lock", os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("lock simulator state: %w", err)
-	}
-	defer f.Close()
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("lock simulator state: %w", err)
-	}
-	return fn()
+	return simlock.With(s.path()+".lock", fn)
 }
 
 // Pairs returns n pair IDs: source volumes 0000, 0001, ... in LSS 00-0F

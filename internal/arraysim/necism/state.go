@@ -9,10 +9,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ietkit/ietkit/internal/atomicfile"
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // Files of the state directory.
@@ -130,18 +130,7 @@ func locked(dir string, fn func() error) error {
 	if dir == "" {
 		return errors.New("no state directory: set ARRAYSIM_DIR")
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("state directory: %w", err)
-	}
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("lock state: %w", err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return fmt.Errorf("lock state: %w", err)
-	}
-	return fn()
+	return simlock.With(filepath.Join(dir, lockFile), fn)
 }
 
 func load(dir string) (*State, []byte, error) {

@@ -31,8 +31,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
+
+	"github.com/ietkit/ietkit/internal/simlock"
 )
 
 // Environment variables of the simulator.
@@ -143,23 +144,11 @@ func locked(dir string, fn func(*State) error) error {
 	if dir == "" {
 		return fmt.Errorf("%s is not set: where the simulator keeps its state", DirEnv)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_CREATE|os.O_RDWR, 0o644)
+	release, err := simlock.Acquire(filepath.Join(dir, lockFile))
 	if err != nil {
 		return err
 	}
-	defer f.Close() // releases the lock
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX)
-		if !errors.Is(err, syscall.EINTR) {
-			break
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("lock %s: %w", f.Name(), err)
-	}
+	defer release()
 	st, err := load(dir)
 	if err != nil {
 		return err
