@@ -2,23 +2,16 @@ package gds
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ietkit/ietkit/pkg/snapdrivers/snaptest"
 )
 
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// fixture is a published output under testdata/.
+var fixture = snaptest.Fixture
 
 // simVolumes is the simulator's rendering (constructed, not published):
 // the columns seed 004 elides filled in, names overflowing their

@@ -2,24 +2,17 @@ package ibmds
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/ietkit/ietkit/pkg/snapdrivers/snaptest"
 )
 
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// fixture is a published output under testdata/.
+var fixture = snaptest.Fixture
 
 func TestParseLsflash(t *testing.T) {
 	const header = "ID,Recording,Persistent,State,DateSynced\n"

@@ -1,22 +1,15 @@
 package necism
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ietkit/ietkit/pkg/snapdrivers/snaptest"
 )
 
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// fixture is a published output under testdata/.
+var fixture = snaptest.Fixture
 
 func TestParseMessages(t *testing.T) {
 	tests := []struct {

@@ -119,3 +119,14 @@ func CommandLog(t testing.TB, stateDir string) []string {
 	}
 	return strings.Split(s, "\n")
 }
+
+// Fixture returns testdata/name of the package under test: a published
+// vendor output.
+func Fixture(t testing.TB, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

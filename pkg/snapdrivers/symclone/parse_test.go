@@ -1,23 +1,16 @@
 package symclone
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/ietkit/ietkit/pkg/snapdrivers/snaptest"
 )
 
-func fixture(t testing.TB, name string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
+// fixture is a published output under testdata/.
+var fixture = snaptest.Fixture
 
 func TestParseQuery(t *testing.T) {
 	clonegp := func(rows ...QueryRow) Query {
