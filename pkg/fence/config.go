@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/ietkit/ietkit/internal/secretfile"
 )
 
 // DefaultConfigPath is where the proxy reads its configuration.
@@ -117,18 +118,7 @@ func CheckSecretFile(f *os.File, path string) error {
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", path, err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("%s: mode %04o lets group or others read secrets; refusing it (chmod 600 %s)", path, perm, path)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		if euid := os.Geteuid(); st.Uid != 0 && int(st.Uid) != euid {
-			return fmt.Errorf("%s: owned by uid %d, not root or uid %d; refusing it", path, st.Uid, euid)
-		}
-	}
-	return nil
+	return secretfile.Check(fi, path, os.Geteuid())
 }
 
 // ParseConfig reads a configuration; every bad line is reported as
@@ -300,7 +290,7 @@ func (c *Config) crossCheck(name string, lines map[string]int) []error {
 		errs = append(errs, fmt.Errorf("%s:%d: %s", name, line, fmt.Sprintf(format, args...)))
 	}
 	owner := map[OutletRef]string{}
-	for _, nn := range sortedKeys(c.Nodes) {
+	for _, nn := range slices.Sorted(maps.Keys(c.Nodes)) {
 		nd := c.Nodes[nn]
 		line := lines["node "+nn]
 		for _, o := range nd.Outlets {
@@ -316,7 +306,7 @@ func (c *Config) crossCheck(name string, lines map[string]int) []error {
 		}
 	}
 	keyOwner := map[string]string{}
-	for _, cn := range sortedKeys(c.Callers) {
+	for _, cn := range slices.Sorted(maps.Keys(c.Callers)) {
 		cl := c.Callers[cn]
 		line := lines["caller "+cn]
 		for _, nn := range cl.MayFence {
@@ -335,15 +325,6 @@ func (c *Config) crossCheck(name string, lines map[string]int) []error {
 		}
 	}
 	return errs
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 func parsePDU(name string, kv []keyValue) (PDUConfig, error) {

@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 
+	"github.com/ietkit/ietkit/internal/secretfile"
 	"github.com/ietkit/ietkit/pkg/remote"
 )
 
@@ -41,14 +41,8 @@ func CheckCredentialFile(path string) error {
 	if err != nil {
 		return fmt.Errorf("credentials file: %w", err)
 	}
-	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("credentials file %s: not a regular file", path)
-	}
-	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
-		return fmt.Errorf("credentials file %s: mode %04o lets group or others read it; refusing it (chmod 600 %s)", path, perm, path)
-	}
-	if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 0 {
-		return fmt.Errorf("credentials file %s: owned by uid %d, not root; refusing it", path, st.Uid)
+	if err := secretfile.Check(fi, path); err != nil {
+		return fmt.Errorf("credentials file %w", err)
 	}
 	return nil
 }
