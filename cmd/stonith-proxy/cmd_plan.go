@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/ietkit/ietkit/pkg/fence"
@@ -54,10 +55,10 @@ func runPlan(_ context.Context, g *globals, o planOptions) error {
 	}
 	if o.node == "" {
 		fmt.Fprintf(g.stdout, "%s: %d PDUs, %d nodes, %d callers\n", o.config, len(cfg.PDUs), len(cfg.Nodes), len(cfg.Callers))
-		for _, n := range sorted(cfg.Nodes) {
+		for _, n := range slices.Sorted(maps.Keys(cfg.Nodes)) {
 			fmt.Fprintf(g.stdout, "node %s: outlets %v\n", n, cfg.Nodes[n].Outlets)
 		}
-		for _, n := range sorted(cfg.Callers) {
+		for _, n := range slices.Sorted(maps.Keys(cfg.Callers)) {
 			fmt.Fprintf(g.stdout, "caller %s: may fence %v\n", n, cfg.Callers[n].MayFence)
 		}
 		return nil
@@ -77,13 +78,4 @@ func runPlan(_ context.Context, g *globals, o planOptions) error {
 		fmt.Fprintf(g.stdout, "  %s\n", s)
 	}
 	return nil
-}
-
-func sorted[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

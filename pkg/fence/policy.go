@@ -2,6 +2,7 @@ package fence
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -60,7 +61,7 @@ func (c *Config) IdentifyCaller(id Identity) (string, error) {
 		return refuse("", "cannot tell which caller connected: add --caller NAME to the forced command, or set ExposeAuthInfo yes in sshd_config and key= in the caller's line")
 	}
 	var found []string
-	for _, name := range sortedKeys(c.Callers) {
+	for _, name := range slices.Sorted(maps.Keys(c.Callers)) {
 		if anyIn(id.Keys, c.Callers[name].Keys) {
 			found = append(found, name)
 		}

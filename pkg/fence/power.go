@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -342,11 +342,10 @@ func (c *Config) OpenPDUs(ctx context.Context, node string, dial func(context.Co
 	nd := c.Nodes[node]
 	var names []string
 	for _, r := range nd.Outlets {
-		if !contains(names, r.PDU) {
-			names = append(names, r.PDU)
-		}
+		names = append(names, r.PDU)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
+	names = slices.Compact(names)
 	type res struct {
 		o   Outlets
 		err error
@@ -378,13 +377,4 @@ func ClosePDUs(m map[string]Outlets) {
 	for _, o := range m {
 		o.Close()
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -4,7 +4,8 @@
 package all
 
 import (
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/ietkit/ietkit/pkg/snapdrivers"
@@ -49,12 +50,7 @@ func registry() map[string]snapdrivers.Factory {
 
 // Kinds lists the type keywords known.
 func Kinds() []string {
-	var ks []string
-	for k := range registry() {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
+	return slices.Sorted(maps.Keys(registry()))
 }
 
 // New builds the driver of kind for sec; it is a snapdrivers.Factory.
