@@ -278,11 +278,12 @@ func (s *Service) preflight(ctx context.Context, r *Resource, force bool) error 
 		// guards against running too often.
 		r.Log.Warn(fmt.Sprintf("cannot read the array's sync time; checking sync_min_delay against the record only: %v", err))
 	}
-	if err := CheckMinDelay(s.Now(), Newest(&arr, rec), r.MinDelay, force); err != nil {
-		r.Log.Warn(err.Error())
-		return err
-	}
-	if force && !Newest(&arr, rec).IsZero() && s.Now().Sub(Newest(&arr, rec)) < r.MinDelay {
+	last := Newest(&arr, rec)
+	if err := CheckMinDelay(s.Now(), last, r.MinDelay, false); err != nil {
+		if !force {
+			r.Log.Warn(err.Error())
+			return err
+		}
 		r.Log.Warn("sync_min_delay not reached; going on because of --force")
 	}
 	if r.Precheck != nil {
