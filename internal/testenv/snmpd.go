@@ -215,23 +215,7 @@ pass_persist %s %s --state %s
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
 
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-d.done:
-			return fmt.Errorf("snmpd exited: %s", d.Log())
-		default:
-		}
-		err := d.ready(outlets)
-		if err == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			d.Stop()
-			return fmt.Errorf("snmpd did not answer on %s: %v\n%s", d.Addr, err, d.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	return awaitDaemon("snmpd", d.Addr.String(), d.done, func() error { return d.ready(outlets) }, d.Stop, d.Log)
 }
 
 // ready checks that our snmpd answers on Addr: sysObjectID.0 as

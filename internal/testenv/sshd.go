@@ -3,6 +3,7 @@ package testenv
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -165,22 +166,13 @@ MaxStartups 64
 	}
 	go func() { d.cmd.Wait(); close(d.done) }()
 
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-d.done:
-			return fmt.Errorf("sshd exited: %s", d.Log())
-		default:
-		}
+	ready := func() error {
 		if d.ready() {
 			return nil
 		}
-		if time.Now().After(deadline) {
-			d.Kill()
-			return fmt.Errorf("sshd did not answer on %s: %s", d.Addr, d.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
+		return errors.New("no pid file or no SSH greeting yet")
 	}
+	return awaitDaemon("sshd", d.Addr.String(), d.done, ready, d.Kill, d.Log)
 }
 
 // ready reports whether our sshd wrote its pid file (it does so once it

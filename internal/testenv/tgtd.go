@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"sync"
 	"testing"
-	"time"
 )
 
 // tgtdSocketDir is where tgtd 1.0.85 puts its management socket,
@@ -70,22 +69,12 @@ func (d *Tgtd) start(t testing.TB) error {
 		os.Remove(fmt.Sprintf("%s/socket.%d", tgtdSocketDir, d.ControlPort))
 		os.Remove(fmt.Sprintf("%s/socket.%d.lock", tgtdSocketDir, d.ControlPort))
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		select {
-		case <-done:
-			stop()
-			return fmt.Errorf("tgtd exited: %s", d.Log())
-		default:
-		}
-		if _, err := d.Tgtadm(context.Background(), "--op", "show", "--mode", "sys"); err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			stop()
-			return fmt.Errorf("tgtd did not answer on control port %d: %s", d.ControlPort, d.Log())
-		}
-		time.Sleep(20 * time.Millisecond)
+	ready := func() error {
+		_, err := d.Tgtadm(context.Background(), "--op", "show", "--mode", "sys")
+		return err
+	}
+	if err := awaitDaemon("tgtd", fmt.Sprintf("control port %d", d.ControlPort), done, ready, stop, d.Log); err != nil {
+		return err
 	}
 	t.Cleanup(func() {
 		stop()
