@@ -36,17 +36,29 @@ func TestCopyLocalFiles(t *testing.T) {
 	for _, n := range []int{0, 1, 4095, 4<<20 + 1, 9<<20 + 513} {
 		src, sum := randomFile(t, dir, "src", n)
 		dst := filepath.Join(dir, "dst")
-		r := mustCopy(t, "copy", "-s", "file:"+src, "-t", "file:"+dst, "--verify", "--json")
-		var rep struct {
-			Bytes     int64  `json:"bytes"`
-			SourceSum string `json:"source_sum"`
-			TargetSum string `json:"target_sum"`
-		}
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-			t.Fatalf("%v\n%s", err, r)
-		}
-		if rep.Bytes != int64(n) || rep.SourceSum != sum || rep.TargetSum != sum || md5sum(t, dst) != sum {
-			t.Errorf("%d bytes: %+v, md5sum %s, want %s", n, rep, md5sum(t, dst), sum)
+		for _, buffered := range []bool{false, true} {
+			args := []string{"copy", "-s", "file:" + src, "-t", "file:" + dst, "--verify", "--json"}
+			if buffered {
+				args = append(args, "--buffered")
+			}
+			r := mustCopy(t, args...)
+			var rep struct {
+				Bytes      int64  `json:"bytes"`
+				SourceSum  string `json:"source_sum"`
+				TargetSum  string `json:"target_sum"`
+				Unbuffered bool   `json:"unbuffered"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, r)
+			}
+			if rep.Bytes != int64(n) || rep.SourceSum != sum || rep.TargetSum != sum || md5sum(t, dst) != sum {
+				t.Errorf("%d bytes, buffered %v: %+v, md5sum %s, want %s", n, buffered, rep, md5sum(t, dst), sum)
+			}
+			// The test directory is on a filesystem with direct I/O
+			// (ext4 in CI): the target is written unbuffered unless told.
+			if rep.Unbuffered == buffered {
+				t.Errorf("%d bytes, --buffered %v: unbuffered %v", n, buffered, rep.Unbuffered)
+			}
 		}
 	}
 }

@@ -27,6 +27,7 @@ func copyFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "verify", Usage: "compare the source's checksum, taken as it is read, with the target's (also ENABLE_MD5=1)"},
 		&cli.StringFlag{Name: "hash", Value: "md5", Usage: "checksum for --verify: md5 (as md5sum), xxh3 or blake3 (faster)"},
 		&cli.BoolFlag{Name: "direct", Usage: "read block-device sources unbuffered (O_DIRECT), sparing the page cache (also ENABLE_RAW=1)"},
+		&cli.BoolFlag{Name: "buffered", Usage: "write the target through the page cache (by default an uncompressed target is written unbuffered, O_DIRECT, where its filesystem allows)"},
 		&cli.BoolFlag{Name: "sparse", Usage: "turn zero blocks into holes (file targets without compression)"},
 		&cli.Float64Flag{Name: "min-rate", Usage: "warn when the rate stays below this many MB/s for 30 s (also MIN_TRANSFER_RATE)"},
 		&cli.BoolFlag{Name: "min-rate-fail", Usage: "abort instead of warning when the rate stays below --min-rate"},

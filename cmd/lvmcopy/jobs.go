@@ -19,6 +19,7 @@ type copyOptions struct {
 	verify        bool
 	hash          lvm.HashKind
 	direct        bool
+	buffered      bool
 	sparse        bool
 	prepare       bool
 	minRate       float64
@@ -60,6 +61,7 @@ func (g *globals) copyOptionsFrom(c *cli.Context) (copyOptions, error) {
 		verify:        c.Bool("verify") || conf.Verify,
 		hash:          lvm.HashKind(c.String("hash")),
 		direct:        c.Bool("direct") || conf.Direct,
+		buffered:      c.Bool("buffered"),
 		sparse:        c.Bool("sparse"),
 		prepare:       c.Bool("prepare"),
 		minRate:       conf.MinRate,
@@ -139,7 +141,7 @@ func (g *globals) dialer(o sshOptions) lvm.Dialer {
 // job builds the copy job of src and dst.
 func (g *globals) job(o copyOptions, src, dst lvm.Endpoint, counter lvm.Counter) lvm.CopyJob {
 	return lvm.CopyJob{Src: src, Dst: dst, Verify: o.verify, Hash: o.hash, Compress: o.compress, Sparse: o.sparse,
-		Direct: o.direct, PrepareOnly: o.prepare, Counter: counter, RemoteLvmcopy: o.remoteLvmcopy,
+		Direct: o.direct, Buffered: o.buffered, PrepareOnly: o.prepare, Counter: counter, RemoteLvmcopy: o.remoteLvmcopy,
 		Dial: g.dialer(o.ssh), Log: g.log}
 }
 
@@ -190,24 +192,26 @@ func transport(t string) string {
 }
 
 type reportJSON struct {
-	Source    string   `json:"source"`
-	Target    string   `json:"target"`
-	Bytes     int64    `json:"bytes"`
-	Written   int64    `json:"written"`
-	Holes     int64    `json:"holes"`
-	Seconds   float64  `json:"seconds"`
-	Rate      float64  `json:"bytes_per_second"`
-	Hash      string   `json:"hash,omitempty"`
-	Source_   string   `json:"source_sum,omitempty"`
-	Target_   string   `json:"target_sum,omitempty"`
-	Transport string   `json:"transport"`
-	Notes     []string `json:"notes"`
+	Source    string  `json:"source"`
+	Target    string  `json:"target"`
+	Bytes     int64   `json:"bytes"`
+	Written   int64   `json:"written"`
+	Holes     int64   `json:"holes"`
+	Seconds   float64 `json:"seconds"`
+	Rate      float64 `json:"bytes_per_second"`
+	Hash      string  `json:"hash,omitempty"`
+	Source_   string  `json:"source_sum,omitempty"`
+	Target_   string  `json:"target_sum,omitempty"`
+	Transport string  `json:"transport"`
+	// Unbuffered: the target was written with O_DIRECT.
+	Unbuffered bool     `json:"unbuffered"`
+	Notes      []string `json:"notes"`
 }
 
 func jsonReport(rep lvm.CopyReport) reportJSON {
 	r := reportJSON{Source: rep.Src, Target: rep.Dst, Bytes: rep.Result.Read, Written: rep.Result.Written, Holes: rep.Result.Holes,
 		Seconds: rep.Result.Duration.Seconds(), Rate: rep.Result.Rate(), Source_: rep.SourceSum, Target_: rep.TargetSum,
-		Transport: rep.Transport, Notes: append([]string{}, rep.Notes...)}
+		Transport: rep.Transport, Unbuffered: rep.Unbuffered, Notes: append([]string{}, rep.Notes...)}
 	if rep.SourceSum != "" {
 		r.Hash = string(rep.Hash)
 	}

@@ -84,6 +84,7 @@ func serveWrite(ctx context.Context, h Hello, e Endpoint, in io.Reader, out io.W
 		return writeJSONFrame(out, frameSummary, Summary{})
 	}
 	defer t.Close()
+	direct := h.Compress == NoCompression && !h.Buffered && t.UseDirect()
 	sum, n, err := receive(ctx, h, t, in)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", e, err)
@@ -91,7 +92,7 @@ func serveWrite(ctx context.Context, h Hello, e Endpoint, in io.Reader, out io.W
 	if err := t.Finish(); err != nil {
 		return err
 	}
-	return writeJSONFrame(out, frameSummary, Summary{Bytes: n, Sum: sum})
+	return writeJSONFrame(out, frameSummary, Summary{Bytes: n, Sum: sum, Direct: direct})
 }
 
 // receive writes D frames to t until E, hashing what the stream holds
@@ -142,7 +143,7 @@ func receive(ctx context.Context, h Hello, t *LocalTarget, in io.Reader) (string
 	frames := make(chan []byte, 4)
 	free := make(chan []byte, 4)
 	for i := 0; i < cap(free); i++ {
-		free <- make([]byte, 0, 4<<20)
+		free <- AlignedBuffer(4 << 20)[:0]
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	defer cancel()

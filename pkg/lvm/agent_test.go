@@ -53,6 +53,11 @@ func TestAgentWrite(t *testing.T) {
 			if sum.Sum != res.Sum || sum.Bytes != int64(len(data)) {
 				t.Errorf("agent %+v, source %s", sum, res.Sum)
 			}
+			// Plain streams are written unbuffered where the filesystem
+			// allows, compressed ones through the cache.
+			if want := comp == NoCompression && hasDirectIO(t, filepath.Dir(dst)); sum.Direct != want {
+				t.Errorf("%q: agent wrote with O_DIRECT %v, want %v", comp, sum.Direct, want)
+			}
 			got, err := HashLocal(context.Background(), dst, int64(len(data)), MD5, comp)
 			if err != nil || got != res.Sum {
 				t.Errorf("target on disk %s (%v)", got, err)

@@ -47,6 +47,9 @@ type Hello struct {
 	Compress Compression `json:"compress,omitempty"`
 	Sparse   bool        `json:"sparse,omitempty"`
 	Direct   bool        `json:"direct,omitempty"`
+	// Buffered writes the target through the page cache (see
+	// CopyJob.Buffered).
+	Buffered bool `json:"buffered,omitempty"`
 	// PrepareOnly prepares the target and writes nothing (-p).
 	PrepareOnly bool `json:"prepare_only,omitempty"`
 }
@@ -61,6 +64,8 @@ type Ready struct {
 type Summary struct {
 	Bytes int64  `json:"bytes"`
 	Sum   string `json:"sum,omitempty"`
+	// Direct says the agent wrote the target with O_DIRECT.
+	Direct bool `json:"direct,omitempty"`
 }
 
 type agentError struct {

@@ -29,6 +29,9 @@ type CopyJob struct {
 	Sparse   bool
 	// Direct reads block-device sources with O_DIRECT.
 	Direct bool
+	// Buffered writes an uncompressed target through the page cache; by
+	// default it is written with O_DIRECT where its filesystem allows.
+	Buffered bool
 	// PrepareOnly prepares the target and copies nothing (-p).
 	PrepareOnly bool
 	Counter     Counter
@@ -51,7 +54,9 @@ type CopyReport struct {
 	Hash                 HashKind
 	// Transport is "local", "agent" or "dd" (no lvmcopy on the other host).
 	Transport string
-	Notes     []string
+	// Unbuffered is true when the target was written with O_DIRECT.
+	Unbuffered bool
+	Notes      []string
 }
 
 // ErrSameEndpoint refuses a copy of something onto itself.
@@ -99,9 +104,9 @@ type source struct {
 type target struct {
 	w    Sink
 	note string
-	// finish flushes and closes; it returns the sum the other side took
-	// (agent), if any.
-	finish func() (string, error)
+	// finish flushes and closes; it returns the agent's summary (the sum
+	// it took), if any.
+	finish func() (Summary, error)
 	// readBack hashes the target again, for verification.
 	readBack func(ctx context.Context) (string, error)
 }
@@ -149,8 +154,18 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 		opts.Buffers = AlignedBuffer
 	}
 	var rb *ReadBack
+	direct := false
 	if lt, ok := tgt.w.(*LocalTarget); ok {
 		opts.Sparse = j.Sparse
+		direct = j.Compress == NoCompression && !j.Buffered && lt.UseDirect()
+		if direct {
+			// Each direct write waits for the device: larger blocks keep
+			// it busier (measured: a verified copy 15% faster than with
+			// 1 MiB blocks, and no slower without verification).
+			opts.Buffers = AlignedBuffer
+			opts.BlockSize = 4 << 20
+		}
+		j.Log.Debug("target opened", "target", j.Dst.String(), "direct", direct)
 		var local Counter
 		switch {
 		case j.Verify && j.Compress == NoCompression:
@@ -162,7 +177,7 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 			local = rb
 			size := src.size
 			tgt.readBack = func(context.Context) (string, error) { return rb.Finish(size) }
-		case j.Compress == NoCompression:
+		case j.Compress == NoCompression && !direct:
 			// Compressed output does not map to source offsets.
 			local = &writeBehind{f: lt.File}
 		}
@@ -185,10 +200,11 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 		}
 		return rep, incomplete(err)
 	}
-	remoteTargetSum, err := tgt.finish()
+	tsum, err := tgt.finish()
 	if err != nil {
 		return rep, incomplete(err)
 	}
+	rep.Unbuffered = direct || tsum.Direct
 	remoteSourceSum, err := src.finish()
 	if err != nil {
 		return rep, fmt.Errorf("read %s: %w", j.Src, err)
@@ -200,7 +216,7 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 	if remoteSourceSum != "" && remoteSourceSum != res.Sum {
 		return rep, fmt.Errorf("%s changed on its way: %w", j.Src, &MismatchError{Kind: j.Hash, Source: remoteSourceSum, Target: res.Sum})
 	}
-	rep.TargetSum = remoteTargetSum
+	rep.TargetSum = tsum.Sum
 	if rep.TargetSum == "" {
 		if rep.TargetSum, err = tgt.readBack(ctx); err != nil {
 			return rep, fmt.Errorf("verify %s: %w", j.Dst, err)
@@ -264,7 +280,7 @@ func (j *CopyJob) prepareTarget(ctx context.Context, size int64, rep *CopyReport
 			*closers = append(*closers, func() { t.Close() })
 		}
 		return &target{w: t, note: t.Note,
-			finish:   func() (string, error) { return "", t.Finish() },
+			finish:   func() (Summary, error) { return Summary{}, t.Finish() },
 			readBack: func(ctx context.Context) (string, error) { return HashLocal(ctx, j.Dst.Path, size, j.Hash, j.Compress) },
 		}, nil
 	}
@@ -280,7 +296,7 @@ func (j *CopyJob) prepareTarget(ctx context.Context, size int64, rep *CopyReport
 			return nil, err
 		}
 		*closers = append(*closers, func() { p.Stdin().Close(); p.Wait() })
-		h := Hello{Endpoint: local.String(), Size: size, Hash: j.Hash, Compress: j.Compress, Sparse: j.Sparse, PrepareOnly: j.PrepareOnly}
+		h := Hello{Endpoint: local.String(), Size: size, Hash: j.Hash, Compress: j.Compress, Sparse: j.Sparse, Buffered: j.Buffered, PrepareOnly: j.PrepareOnly}
 		a, err := StartAgentWrite(h, p.Stdout(), p.Stdin())
 		if err != nil {
 			return nil, fmt.Errorf("target %s: %w", j.Dst, err)
@@ -289,13 +305,13 @@ func (j *CopyJob) prepareTarget(ctx context.Context, size int64, rep *CopyReport
 			_, err := a.Summary()
 			return &target{note: a.Ready.Note}, err
 		}
-		return &target{w: a, note: a.Ready.Note, finish: func() (string, error) {
+		return &target{w: a, note: a.Ready.Note, finish: func() (Summary, error) {
 			s, err := a.Finish()
 			if err == nil {
 				p.Stdin().Close()
 				err = p.Wait()
 			}
-			return s.Sum, err
+			return s, err
 		}}, nil
 	}
 	// Without the agent: prepare with remote commands, write with dd.
@@ -326,11 +342,11 @@ func (j *CopyJob) prepareTarget(ctx context.Context, size int64, rep *CopyReport
 	}
 	*closers = append(*closers, func() { p.Stdin().Close(); p.Wait() })
 	return &target{w: p.Stdin(), note: note,
-		finish: func() (string, error) {
+		finish: func() (Summary, error) {
 			if err := p.Stdin().Close(); err != nil {
-				return "", err
+				return Summary{}, err
 			}
-			return "", p.Wait()
+			return Summary{}, p.Wait()
 		},
 		readBack: func(ctx context.Context) (string, error) {
 			rep.Notes = append(rep.Notes, "verification read the target back over ssh (no lvmcopy agent on "+j.Dst.Host+")")

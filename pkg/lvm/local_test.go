@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ietkit/ietkit/internal/testenv"
+	"golang.org/x/sys/unix"
 )
 
 func writeFile(t *testing.T, dir, name string, data []byte) string {
@@ -140,9 +143,15 @@ func TestDeviceCopyDirect(t *testing.T) {
 	if !strings.Contains(tg.Note, "larger than the source") {
 		t.Errorf("note %q", tg.Note)
 	}
+	if !tg.UseDirect() {
+		t.Fatal("a loop device target refused O_DIRECT")
+	}
 	res, err := Copy(ctx, tg, s, s.Size, CopyOptions{Hash: MD5, Buffers: AlignedBuffer})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if tg.Direct() {
+		t.Error("the last 512 bytes (not a multiple of 4096) went unbuffered")
 	}
 	if err := tg.Finish(); err != nil {
 		t.Fatal(err)
@@ -160,5 +169,117 @@ func TestDeviceCopyDirect(t *testing.T) {
 	}
 	if _, err := OpenLocalSource(Endpoint{Kind: File, Path: srcDev}, false); err == nil {
 		t.Error("a device named file: accepted")
+	}
+}
+
+// hasDirectIO tells whether files in dir can be opened with O_DIRECT
+// (ext4 on the host can, the VM tier's tmpfs cannot).
+func hasDirectIO(t *testing.T, dir string) bool {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(dir, "direct-probe"), os.O_CREATE|os.O_WRONLY|unix.O_DIRECT, 0o600)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	os.Remove(f.Name())
+	return true
+}
+
+// directTarget opens a new file target with O_DIRECT writes, or skips
+// when the test directory's filesystem has no direct I/O.
+func directTarget(t *testing.T, size int64) (*LocalTarget, string) {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "dst")
+	tg, err := PrepareLocalTarget(context.Background(), Endpoint{Kind: File, Path: p}, size, nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { tg.Close() })
+	if !tg.UseDirect() {
+		testenv.Skip(t, "the filesystem of %s has no O_DIRECT", p)
+	}
+	return tg, p
+}
+
+func TestLocalTargetDirectWrites(t *testing.T) {
+	const mib = 1 << 20
+	tests := []struct {
+		name string
+		// writes are the lengths written one after the other.
+		writes []int
+		// unaligned writes from a buffer not on a 4 KiB boundary.
+		unaligned  bool
+		wantDirect bool
+	}{
+		{name: "whole blocks", writes: []int{mib, mib, mib}, wantDirect: true},
+		{name: "4 KiB", writes: []int{4096}, wantDirect: true},
+		{name: "last block partial", writes: []int{mib, mib, 12345}},
+		{name: "smaller than a page", writes: []int{100}},
+		{name: "partial then whole", writes: []int{5000, mib}},
+		{name: "unaligned buffer", writes: []int{mib, mib}, unaligned: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			total := 0
+			for _, n := range tc.writes {
+				total += n
+			}
+			data := testData(total, 12)
+			tg, p := directTarget(t, int64(total))
+			buf := AlignedBuffer(total + 1)
+			if tc.unaligned {
+				buf = buf[1:]
+			}
+			copy(buf, data)
+			off := 0
+			for _, n := range tc.writes {
+				got, err := tg.Write(buf[off : off+n])
+				if err != nil || got != n {
+					t.Fatalf("write %d at %d: %d, %v", n, off, got, err)
+				}
+				off += n
+			}
+			if tg.Direct() != tc.wantDirect {
+				t.Errorf("direct after the writes = %v, want %v", tg.Direct(), tc.wantDirect)
+			}
+			if err := tg.Finish(); err != nil {
+				t.Fatal(err)
+			}
+			got, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md5hex(got) != md5hex(data) || len(got) != total {
+				t.Errorf("target holds %d bytes, md5 %s; want %d, %s", len(got), md5hex(got), total, md5hex(data))
+			}
+		})
+	}
+}
+
+func TestLocalTargetDirectSparse(t *testing.T) {
+	data := testData(3<<20+777, 13)
+	// testData's first 3 MiB are zeros: two runs of zero chunks around
+	// two data bytes.
+	data[0], data[2<<20] = 1, 1
+	const wantHoles = 3<<20 - 2*holeChunk
+	tg, p := directTarget(t, int64(len(data)))
+	buf := AlignedBuffer(len(data))
+	copy(buf, data)
+	holes, err := writeSparse(tg, tg, buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Truncate(int64(len(data))); err != nil {
+		t.Fatal(err)
+	}
+	if err := tg.Finish(); err != nil {
+		t.Fatal(err)
+	}
+	if holes != wantHoles {
+		t.Errorf("holes %d, want %d", holes, wantHoles)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil || md5hex(got) != md5hex(data) {
+		t.Errorf("target differs from the data (%v)", err)
 	}
 }

@@ -14,8 +14,9 @@ import (
 
 // ReadBack verifies a local target while the copy is still running: as
 // the copy reports bytes written (it is a Counter), a goroutine of its own
-// pushes them to the device (sync_file_range), drops them from the page
-// cache and reads them back through a second descriptor, hashing them. The
+// pushes them to the device (sync_file_range) and reads them back through
+// a second descriptor, unbuffered (O_DIRECT) or else after dropping them
+// from the page cache, hashing them. The
 // target's sum is ready soon after the copy ends, instead of after a
 // second pass over the whole target, and what it sums is what the device
 // holds, not what the page cache does.
@@ -41,12 +42,14 @@ func NewReadBack(ctx context.Context, w *os.File, path string, kind HashKind) (*
 	if err != nil {
 		return nil, err
 	}
-	direct := blockdev.IsBlockDevice(path)
-	flags := os.O_RDONLY
-	if direct {
-		flags |= unix.O_DIRECT
+	// The target is read back unbuffered where it can be: straight from
+	// the device, without filling the page cache or copying through it.
+	direct := true
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_DIRECT, 0)
+	if errors.Is(err, unix.EINVAL) && !blockdev.IsBlockDevice(path) {
+		direct = false // a filesystem without direct I/O
+		r, err = os.OpenFile(path, os.O_RDONLY, 0)
 	}
-	r, err := os.OpenFile(path, flags, 0)
 	if err != nil {
 		return nil, fmt.Errorf("verify %s: %w", path, err)
 	}
@@ -144,10 +147,17 @@ func (rb *ReadBack) readRange(buf []byte, off int64) error {
 	if err := unix.SyncFileRange(int(rb.w.Fd()), off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER); err != nil && !errors.Is(err, unix.ESPIPE) {
 		return fmt.Errorf("verify: flush bytes %d to %d: %w", off, off+n, err)
 	}
-	if !rb.direct {
+	read := buf
+	if rb.direct {
+		// O_DIRECT reads whole blocks: the last range is rounded up
+		// (buf's capacity is a multiple of the block size).
+		read = buf[:(n+directAlign-1)&^(directAlign-1)]
+	} else {
 		unix.Fadvise(int(rb.r.Fd()), off, n, unix.FADV_DONTNEED)
 	}
-	got, err := rb.r.ReadAt(buf, off)
+	got, err := rb.r.ReadAt(read, off)
+	// Only a read short of n bytes is short: a rounded-up one ends at
+	// the end of the target.
 	if int64(got) < n {
 		if err == nil || errors.Is(err, io.EOF) {
 			return fmt.Errorf("verify: the target holds %d bytes, the source more", off+int64(got))
