@@ -160,7 +160,19 @@ func testLoopOnDeletedLUN(t *testing.T, f *liveFixture) {
 		t.Fatal(err)
 	}
 	time.Sleep(time.Second)
-	f.tgtadm(t, "--op", "delete", "--mode", "logicalunit", "--tid", fmt.Sprint(tg.tid), "--lun", "1")
+	// tgtd refuses to delete a LU with a command in flight ("still
+	// active"); the loop reads without pause, so try again until a gap.
+	deadline := time.Now().Add(1500 * time.Millisecond)
+	for {
+		_, err := f.tgtd.Tgtadm(ctx, "--op", "delete", "--mode", "logicalunit", "--tid", fmt.Sprint(tg.tid), "--lun", "1")
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "still active") || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	r, err := l.Wait()
 	var ce *CommandError
 	if !errors.As(err, &ce) || ce.ExitCode != 1 {
