@@ -52,11 +52,7 @@ test-vm-smoke:
 
 # Each parser's fuzz target for a bounded time.
 fuzz:
-	@set -e; for pair in $(FUZZ); do \
-	  pkg=$${pair%%:*}; fn=$${pair##*:}; \
-	  echo "fuzz $$fn in $$pkg for $(FUZZTIME)"; \
-	  $(GO) test -run '^$$' -fuzz "^$$fn$$" -fuzztime $(FUZZTIME) $$pkg; \
-	done
+	GO="$(GO)" test/fuzz.sh $(FUZZTIME) $(FUZZ)
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
