@@ -224,8 +224,12 @@ func TestVMCopyToLV(t *testing.T) {
 	}
 
 	fresh, _ := ParseEndpoint("lvm:/dev/vgct/fresh")
-	if _, err := (&CopyJob{Src: from, Dst: fresh, Verify: true}).Run(ctx); err != nil {
+	rep, err = (&CopyJob{Src: from, Dst: fresh, Verify: true}).Run(ctx)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if !rep.Unbuffered {
+		t.Error("a logical volume target was written through the page cache")
 	}
 	got := make([]byte, len(data))
 	f, _ := os.Open("/dev/vgct/fresh")
@@ -251,9 +255,12 @@ func TestVMCopyToLV(t *testing.T) {
 		t.Fatal(err)
 	}
 	big, _ := ParseEndpoint("lvm:/dev/vgct/big")
-	rep, err = (&CopyJob{Src: from, Dst: big}).Run(ctx)
+	rep, err = (&CopyJob{Src: from, Dst: big, Buffered: true, Verify: true}).Run(ctx)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if rep.Unbuffered {
+		t.Error("--buffered: the target was written unbuffered")
 	}
 	if info, _ := m.LV(ctx, "vgct", "big"); info.Size != 96<<20 || len(rep.Notes) == 0 {
 		t.Errorf("a larger target changed or was not noted: %+v, %v", info, rep.Notes)
