@@ -266,3 +266,70 @@ func TestVMCopyToLV(t *testing.T) {
 		t.Errorf("a larger target changed or was not noted: %+v, %v", info, rep.Notes)
 	}
 }
+
+// TestVMSnapCopyThinOrigin: a thin volume (in a thin pool) is snapshotted
+// like any other, with copy-on-write space of its own: the copy is the
+// volume as it was at snapshot time, the snapshot goes afterwards, and the
+// thin origin cannot be removed as if it were a snapshot.
+func TestVMSnapCopyThinOrigin(t *testing.T) {
+	vmtier.VG(t, "vgtn", 512<<20)
+	m := &LVM{Runner: remote.Local{}}
+	ctx := context.Background()
+	for _, argv := range [][]string{
+		{"lvcreate", "-y", "--type", "thin-pool", "-L", "128M", "-n", "pool", "vgtn"},
+		{"lvcreate", "-y", "-V", "64M", "--thin", "-n", "thin", "vgtn/pool"},
+	} {
+		if _, err := m.run(ctx, argv...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data := testData(64<<20, 61)
+	dev := "/dev/vgtn/thin"
+	if err := os.WriteFile(dev, data, 0); err != nil {
+		t.Fatal(err)
+	}
+	origin, _ := ParseEndpoint("lvm:" + dev)
+	dst, _ := ParseEndpoint("file:" + filepath.Join(t.TempDir(), "thin.img"))
+	// The origin changes as soon as the copy has started.
+	once := false
+	counter := counterFunc(func(int64) {
+		if once {
+			return
+		}
+		once = true
+		f, err := os.OpenFile(dev, os.O_WRONLY, 0)
+		if err != nil {
+			return
+		}
+		f.WriteAt(bytes.Repeat([]byte{0xCD}, 8<<20), 32<<20)
+		f.Sync()
+		f.Close()
+	})
+	rep, err := SnapCopy(ctx, m, CopyJob{Src: origin, Dst: dst, Verify: true, Counter: counter}, "snap", 16<<20, DefaultToolsConf())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !once {
+		t.Fatal("the copy reported no progress")
+	}
+	got, err := os.ReadFile(dst.Path)
+	if err != nil || md5.Sum(got) != md5.Sum(data) {
+		t.Errorf("the copy is not the thin volume at snapshot time (%v)", err)
+	}
+	if rep.SourceSum != rep.TargetSum || rep.SourceSum != md5hex(data) {
+		t.Errorf("report %+v", rep)
+	}
+	if s := snapshotsOf(t, m, "vgtn"); len(s) != 0 {
+		t.Errorf("snapshot left behind: %v", s)
+	}
+	now, err := os.ReadFile(dev)
+	if err != nil || md5.Sum(now) == md5.Sum(data) {
+		t.Errorf("the origin's own change is lost (%v)", err)
+	}
+	if err := m.RemoveSnapshot(ctx, "vgtn", "thin"); !errors.Is(err, ErrNotSnapshot) {
+		t.Errorf("removing the thin origin as a snapshot: %v", err)
+	}
+	if _, err := m.LV(ctx, "vgtn", "thin"); err != nil {
+		t.Errorf("the thin origin is gone: %v", err)
+	}
+}
