@@ -72,6 +72,12 @@ func printable(s string) bool {
 	return true
 }
 
+// dialSyslog connects to the local syslog daemon (/dev/log); tests point
+// it at a socket of their own.
+var dialSyslog = func() (*syslog.Writer, error) {
+	return syslog.New(syslog.LOG_AUTH|syslog.LOG_NOTICE, "stonith-proxy")
+}
+
 // Auditor writes audit records to syslog (facility auth, tag
 // stonith-proxy) or to an append-only file.
 type Auditor struct {
@@ -95,7 +101,7 @@ func OpenAudit(path string, fallback io.Writer) (*Auditor, error) {
 		a.file = f
 		return a, nil
 	}
-	w, err := syslog.New(syslog.LOG_AUTH|syslog.LOG_NOTICE, "stonith-proxy")
+	w, err := dialSyslog()
 	if err != nil {
 		return nil, fmt.Errorf("audit: syslog: %w (give --audit-log FILE where there is no syslog daemon)", err)
 	}
