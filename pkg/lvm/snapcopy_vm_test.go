@@ -155,20 +155,7 @@ func TestVMSnapCopyOverflow(t *testing.T) {
 	dst, _ := ParseEndpoint("file:" + filepath.Join(t.TempDir(), "c.img"))
 	// The counter overwrites the whole origin after the first block: far
 	// more than the 4 MiB of copy-on-write space.
-	once := false
-	counter := counterFunc(func(int64) {
-		if once {
-			return
-		}
-		once = true
-		f, err := os.OpenFile(origin.Path, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		f.Write(bytes.Repeat([]byte{1}, 48<<20))
-		f.Sync()
-		f.Close()
-	})
+	counter := &overwriteOnce{path: origin.Path, data: bytes.Repeat([]byte{1}, 48<<20)}
 	_, err := SnapCopy(context.Background(), m, CopyJob{Src: origin, Dst: dst, Counter: counter}, "snap", 4<<20, DefaultToolsConf())
 	if !errors.Is(err, ErrSnapshotInvalid) {
 		t.Errorf("overflowed snapshot: %v", err)
@@ -178,9 +165,29 @@ func TestVMSnapCopyOverflow(t *testing.T) {
 	}
 }
 
-type counterFunc func(int64)
+// overwriteOnce is a Counter that writes data at off of the device at
+// path when it hears of the first block copied: the origin changes while
+// its snapshot is read.
+type overwriteOnce struct {
+	path string
+	off  int64
+	data []byte
+	done bool
+}
 
-func (f counterFunc) Add(n int64) { f(n) }
+func (o *overwriteOnce) Add(int64) {
+	if o.done {
+		return
+	}
+	o.done = true
+	f, err := os.OpenFile(o.path, os.O_WRONLY, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	f.WriteAt(o.data, o.off)
+	f.Sync()
+}
 
 // TestVMSnapshotPolicy: without a size, the snapshot gets lvm_tools.conf's
 // share of the origin.
@@ -291,25 +298,12 @@ func TestVMSnapCopyThinOrigin(t *testing.T) {
 	origin, _ := ParseEndpoint("lvm:" + dev)
 	dst, _ := ParseEndpoint("file:" + filepath.Join(t.TempDir(), "thin.img"))
 	// The origin changes as soon as the copy has started.
-	once := false
-	counter := counterFunc(func(int64) {
-		if once {
-			return
-		}
-		once = true
-		f, err := os.OpenFile(dev, os.O_WRONLY, 0)
-		if err != nil {
-			return
-		}
-		f.WriteAt(bytes.Repeat([]byte{0xCD}, 8<<20), 32<<20)
-		f.Sync()
-		f.Close()
-	})
+	counter := &overwriteOnce{path: dev, off: 32 << 20, data: bytes.Repeat([]byte{0xCD}, 8<<20)}
 	rep, err := SnapCopy(ctx, m, CopyJob{Src: origin, Dst: dst, Verify: true, Counter: counter}, "snap", 16<<20, DefaultToolsConf())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !once {
+	if !counter.done {
 		t.Fatal("the copy reported no progress")
 	}
 	got, err := os.ReadFile(dst.Path)
