@@ -67,23 +67,31 @@ func TestAgentWrite(t *testing.T) {
 }
 
 func TestAgentWriteSparse(t *testing.T) {
-	data := testData(16<<20, 22)
-	dst := filepath.Join(t.TempDir(), "dst")
-	r, w, done := agentPair(t)
-	sink, err := StartAgentWrite(Hello{Endpoint: "file:" + dst, Size: int64(len(data)), Sparse: true}, r, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Copy(context.Background(), sink, bytes.NewReader(data), int64(len(data)), CopyOptions{BlockSize: 1 << 20}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := sink.Finish(); err != nil {
-		t.Fatal(err)
-	}
-	<-done
-	back, _ := os.ReadFile(dst)
-	if !bytes.Equal(back, data) {
-		t.Error("sparse remote write differs")
+	for _, buffered := range []bool{false, true} {
+		data := testData(16<<20+99, 22)
+		dst := filepath.Join(t.TempDir(), "dst")
+		r, w, done := agentPair(t)
+		sink, err := StartAgentWrite(Hello{Endpoint: "file:" + dst, Size: int64(len(data)), Sparse: true, Buffered: buffered}, r, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Copy(context.Background(), sink, bytes.NewReader(data), int64(len(data)), CopyOptions{BlockSize: 1 << 20}); err != nil {
+			t.Fatal(err)
+		}
+		sum, err := sink.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		back, _ := os.ReadFile(dst)
+		if !bytes.Equal(back, data) {
+			t.Errorf("sparse remote write (buffered %v) differs", buffered)
+		}
+		if want := !buffered && hasDirectIO(t, filepath.Dir(dst)); sum.Direct != want {
+			t.Errorf("buffered %v: agent wrote with O_DIRECT %v, want %v", buffered, sum.Direct, want)
+		}
 	}
 }
 
