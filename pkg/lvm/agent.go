@@ -84,7 +84,7 @@ func serveWrite(ctx context.Context, h Hello, e Endpoint, in io.Reader, out io.W
 		return writeJSONFrame(out, frameSummary, Summary{})
 	}
 	defer t.Close()
-	direct := h.Compress == NoCompression && !h.Buffered && t.UseDirect()
+	direct := t.directFor(h.Compress, h.Buffered)
 	sum, n, err := receive(ctx, h, t, in)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", e, err)

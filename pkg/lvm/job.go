@@ -157,7 +157,7 @@ func (j *CopyJob) Run(ctx context.Context) (CopyReport, error) {
 	direct := false
 	if lt, ok := tgt.w.(*LocalTarget); ok {
 		opts.Sparse = j.Sparse
-		direct = j.Compress == NoCompression && !j.Buffered && lt.UseDirect()
+		direct = lt.directFor(j.Compress, j.Buffered)
 		if direct {
 			// Each direct write waits for the device: larger blocks keep
 			// it busier (measured: a verified copy 15% faster than with

@@ -84,16 +84,19 @@ func (t *LocalTarget) UseDirect() bool {
 	if t.File == nil {
 		return false
 	}
-	fd := t.Fd()
-	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	if err != nil {
-		return false
-	}
-	if _, err := unix.FcntlInt(fd, unix.F_SETFL, fl|unix.O_DIRECT); err != nil {
+	if err := setDirect(t.File, true); err != nil {
 		return false // EINVAL: this filesystem has no direct I/O
 	}
 	t.direct = true
 	return true
+}
+
+// directFor turns O_DIRECT on for a copy's target when it is written
+// uncompressed (compressed output is neither aligned nor sized in blocks)
+// and the operator did not ask for the page cache, and tells whether it
+// did.
+func (t *LocalTarget) directFor(comp Compression, buffered bool) bool {
+	return comp == NoCompression && !buffered && t.UseDirect()
 }
 
 // Direct tells whether writes bypass the page cache.
@@ -126,16 +129,27 @@ func (t *LocalTarget) Write(p []byte) (int, error) {
 
 // buffered turns O_DIRECT off for the writes to come.
 func (t *LocalTarget) buffered() error {
-	fd := t.Fd()
-	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
-	if err == nil {
-		_, err = unix.FcntlInt(fd, unix.F_SETFL, fl&^unix.O_DIRECT)
-	}
-	if err != nil {
+	if err := setDirect(t.File, false); err != nil {
 		return fmt.Errorf("write %s through the page cache: %w", t.Name(), err)
 	}
 	t.direct = false
 	return nil
+}
+
+// setDirect turns O_DIRECT on or off for f's descriptor.
+func setDirect(f *os.File, on bool) error {
+	fd := f.Fd()
+	fl, err := unix.FcntlInt(fd, unix.F_GETFL, 0)
+	if err != nil {
+		return err
+	}
+	if on {
+		fl |= unix.O_DIRECT
+	} else {
+		fl &^= unix.O_DIRECT
+	}
+	_, err = unix.FcntlInt(fd, unix.F_SETFL, fl)
+	return err
 }
 
 // isAligned tells whether p starts on an O_DIRECT boundary and holds at

@@ -16,10 +16,9 @@ import (
 // the copy reports bytes written (it is a Counter), a goroutine of its own
 // pushes them to the device (sync_file_range) and reads them back through
 // a second descriptor, unbuffered (O_DIRECT) or else after dropping them
-// from the page cache, hashing them. The
-// target's sum is ready soon after the copy ends, instead of after a
-// second pass over the whole target, and what it sums is what the device
-// holds, not what the page cache does.
+// from the page cache, hashing them. The target's sum is ready soon after
+// the copy ends, instead of after a second pass over the whole target, and
+// what it sums is what the device holds, not what the page cache does.
 type ReadBack struct {
 	// w is a duplicate of the target's descriptor, for sync_file_range:
 	// the copy closes its own when it is done.
